@@ -1,0 +1,3 @@
+from supplychain.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Plumbing shared by every stage: strict JSON, atomic writes, bounded reads, temp dirs."""

@@ -1,0 +1,1 @@
+"""Finding packages: one cataloger per ecosystem over a squashed image view or a directory."""

@@ -1,0 +1,1 @@
+"""SBOM validation: rules as code, profiles as data (policies/*.yaml), findings out."""
