@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.registry", "tests.fixtures.hostile"]
+
 
 def require_binary(name: str) -> str:
     """Path to ``name``; a skip locally, a failure in CI (SUPPLYCHAIN_REQUIRE_ALL=1)."""

@@ -22,6 +22,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, replace
 
+from supplychain._internal.http import is_loopback_host
 from supplychain.errors import InvalidInputError, UsageError
 from supplychain.model import Digest
 
@@ -230,17 +231,3 @@ def _check_path(path: str, text: str) -> None:
             f"invalid repository component {component[:60]!r}",
             hint="use lower-case letters, digits and single '.', '_', '__' or '-' separators",
         )
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost``, ``127.x.y.z`` or ``[::1]``, with or without a port."""
-    if host.startswith("["):
-        literal = host[1 : host.find("]")] if "]" in host else host
-    else:
-        literal = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    if literal.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(literal).is_loopback
-    except ValueError:
-        return False
