@@ -181,9 +181,9 @@ class DockerConfig:
             raise UsageError(
                 f"Docker config is not valid JSON ({exc.message})", subject=str(path)
             ) from exc
-        auths = doc.get("auths") or {}
+        auths = doc.get("auths", {})
         store = doc.get("credsStore")
-        helpers = doc.get("credHelpers") or {}
+        helpers = doc.get("credHelpers", {})
         if not isinstance(auths, dict) or not all(isinstance(v, dict) for v in auths.values()):
             raise UsageError("'auths' must map hosts to objects", subject=str(path))
         if store is not None and not isinstance(store, str):
