@@ -1,3 +1,5 @@
 """One import per subcommand module; each module attaches its commands to ``cli``."""
 
 from __future__ import annotations
+
+from supplychain.cli import inspect as _inspect  # noqa: F401

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from supplychain.errors import CouldNotCheckError
 from supplychain.oci.limits import DEFAULT_LIMITS, Limits
+from supplychain.oci.reference import ImageRef
 from supplychain.oci.source import ImageSource, SourceSpec
 
 
@@ -18,6 +19,7 @@ def open_remote(
     limits: Limits = DEFAULT_LIMITS,
     insecure_registries: tuple[str, ...] = (),
 ) -> ImageSource:
+    ImageRef.parse(spec.location)  # a malformed reference is a usage error (exit 2)
     raise CouldNotCheckError(
         "registry sources are not available yet in this build", subject=f"source {spec.text!r}"
     )

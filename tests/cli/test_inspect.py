@@ -1,0 +1,203 @@
+"""``supplychain inspect`` on every local source kind: output, JSON keys, errors and exit codes.
+
+Registry sources are covered in tests/cli/test_inspect_registry.py against the real registry.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from supplychain.cli.main import run
+from supplychain.errors import ExitCode
+from supplychain.model import Digest
+from tests.oci.sources_util import (
+    SAMPLE_DOCKER,
+    SAMPLE_OCI,
+    add_image,
+    gz,
+    tar_directory,
+    tar_of,
+)
+
+SAMPLE_INDEX_DIGEST = json.loads((SAMPLE_OCI / "index.json").read_bytes())["manifests"][0]["digest"]
+
+REPORT_KEYS = {
+    "schemaVersion",
+    "source",
+    "kind",
+    "tag",
+    "digest",
+    "mediaType",
+    "size",
+    "platforms",
+    "selection",
+    "images",
+    "artifact",
+    "referrers",
+    "verified",
+}
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    assert run(["inspect", "--format", "json", *args]) == ExitCode.OK
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_readme_command_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["inspect", "--platform", "linux/amd64", f"oci:{SAMPLE_OCI}"]) == 0
+    out = capsys.readouterr().out
+    assert f"digest:      {SAMPLE_INDEX_DIGEST}" in out
+    assert "platforms:   linux/amd64, linux/arm64/v8" in out
+    assert "application/vnd.oci.image.layer.v1.tar+gzip" in out
+    assert out.count("    0  sha256:") == 1  # one platform's layers
+
+
+def test_json_all_platforms(capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json(capsys, "--platform", "all", f"oci:{SAMPLE_OCI}")
+    assert set(report) == REPORT_KEYS
+    assert report["digest"] == SAMPLE_INDEX_DIGEST
+    assert report["kind"] == "oci-layout" and report["tag"] == "latest"
+    assert report["platforms"] == ["linux/amd64", "linux/arm64/v8"]
+    assert report["selection"] == "all" and report["referrers"] is None
+    images = report["images"]
+    assert isinstance(images, list) and len(images) == 2
+    for image in images:
+        assert set(image) == {
+            "platform",
+            "digest",
+            "mediaType",
+            "config",
+            "created",
+            "layers",
+            "totalSize",
+        }
+        blob = SAMPLE_OCI / "blobs" / "sha256" / image["digest"].split(":")[1]
+        assert Digest.of(blob.read_bytes()) == Digest.parse(image["digest"])
+        assert image["totalSize"] == sum(layer["size"] for layer in image["layers"])
+        for layer in image["layers"]:
+            path = SAMPLE_OCI / "blobs" / "sha256" / layer["digest"].split(":")[1]
+            assert path.stat().st_size == layer["size"]
+
+
+def test_docker_archive(capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json(capsys, "--verify", f"docker-archive:{SAMPLE_DOCKER}")
+    assert report["digest"] is None and report["kind"] == "docker-archive"
+    assert report["verified"] is True
+    (image,) = report["images"]  # type: ignore[misc]
+    assert image["digest"] is None
+    assert run(["inspect", f"docker-archive:{SAMPLE_DOCKER}"]) == 0
+    assert "no manifest" in capsys.readouterr().out
+
+
+def test_oci_archive_same_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tar_directory(SAMPLE_OCI, tmp_path / "s.tar")
+    report = _json(capsys, "--platform", "linux/arm64", "--verify", f"oci-archive:{archive}")
+    assert report["digest"] == SAMPLE_INDEX_DIGEST and report["kind"] == "oci-archive"
+    assert [i["platform"] for i in report["images"]] == ["linux/arm64/v8"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["oci:"],
+        ["Not A Ref!"],
+        ["oci:/no/such/dir"],
+        ["docker-archive:/no/such.tar"],
+        ["--platform", "linux", "oci:SAMPLE"],
+        ["--platform", "linux/s390x", "oci:SAMPLE"],
+        ["--format", "yaml", "oci:SAMPLE"],
+        ["dir:/"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a.replace("oci:SAMPLE", f"oci:{SAMPLE_OCI}") for a in args]
+    assert run(["inspect", *args]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) >= 1
+
+
+def _corrupt_copy(tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    target = tmp_path / "corrupt"
+    shutil.copytree(SAMPLE_OCI, target)
+    index = json.loads((target / "index.json").read_bytes())
+    return target, index
+
+
+def test_corrupt_layer_detected_with_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, _ = _corrupt_copy(tmp_path)
+    report = _json(capsys, "--platform", "linux/amd64", f"oci:{target}")
+    layer = report["images"][0]["layers"][2]  # type: ignore[index]
+    path = target / "blobs" / "sha256" / layer["digest"].split(":")[1]
+    data = bytearray(path.read_bytes())
+    data[20] ^= 0x01
+    path.write_bytes(bytes(data))
+    # without --verify the layer is not read: inspect still answers from manifests
+    assert run(["inspect", "--platform", "linux/amd64", f"oci:{target}"]) == 0
+    capsys.readouterr()
+    code = run(["inspect", "--verify", "--platform", "linux/amd64", f"oci:{target}"])
+    assert code == ExitCode.REJECTED
+    err = capsys.readouterr().err
+    assert layer["digest"] in err and "Traceback" not in err
+
+
+def test_diff_id_mismatch_detected_with_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A well-formed layout whose config promises another uncompressed tar than the layer holds.
+    from supplychain.model import Platform
+    from supplychain.oci.layout import LayoutWriter
+
+    writer = LayoutWriter(tmp_path)
+    image = add_image(
+        writer,
+        Platform("linux", "amd64"),
+        [{"a": b"1"}],
+        diff_ids=[str(Digest.of(tar_of({"a": b"2"})))],
+    )
+    writer.write_index([image.manifest])
+    assert run(["inspect", f"oci:{tmp_path}"]) == 0
+    capsys.readouterr()
+    assert run(["inspect", "--verify", f"oci:{tmp_path}"]) == ExitCode.REJECTED
+    assert "diff_id" in capsys.readouterr().err
+
+
+def test_gzip_bomb_layer_stops_at_cap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from supplychain.cli import inspect as inspect_mod
+    from supplychain.model import Platform
+    from supplychain.oci.layout import LayoutWriter
+    from supplychain.oci.limits import Limits
+    from supplychain.oci.platform import PlatformSelection
+    from supplychain.oci.source import open_image_source
+
+    writer = LayoutWriter(tmp_path)
+    image = add_image(writer, Platform("linux", "amd64"), [{"zeros": b"\0" * (4 * 1024 * 1024)}])
+    writer.write_index([image.manifest])
+    assert len(gz(image.tars[0])) < 64 * 1024
+    with open_image_source(f"oci:{tmp_path}", limits=Limits(layer_blob=1024 * 1024)) as src:
+        from supplychain.errors import LimitExceededError
+
+        with pytest.raises(LimitExceededError, match="decompresses to more than"):
+            inspect_mod.build_report(src, PlatformSelection.all(), verify=True)
+
+
+def test_corrupt_manifest_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target, index = _corrupt_copy(tmp_path)
+    digest = index["manifests"][0]["digest"]  # type: ignore[index]
+    path = target / "blobs" / "sha256" / digest.split(":")[1]
+    path.write_bytes(path.read_bytes().replace(b"amd64", b"arm64"))
+    assert run(["inspect", f"oci:{target}"]) == ExitCode.REJECTED
+    err = capsys.readouterr().err
+    assert err.startswith("supplychain: error:") and digest in err
+
+
+def test_debug_shows_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target, index = _corrupt_copy(tmp_path)
+    (target / "blobs" / "sha256" / index["manifests"][0]["digest"].split(":")[1]).unlink()  # type: ignore[index]
+    assert run(["--debug", "inspect", f"oci:{target}"]) == ExitCode.REJECTED
+    assert "Traceback" in capsys.readouterr().err
