@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from supplychain.catalog.fileview import FileView
+from supplychain.catalog.licenses import DeclaredLicense
 from supplychain.catalog.os_release import Distro
 from supplychain.model.sbom import (
     Checksum,
+    ExtractedLicense,
     Package,
     Purpose,
     Relationship,
@@ -51,6 +53,9 @@ class CatalogResult:
     relationships: list[Relationship] = field(default_factory=list)
     owned: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    licenses: list[ExtractedLicense] = field(default_factory=list)
+    # Document facts such as ("supplychain:composition", "incomplete").
+    properties: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, pkg: Package) -> str:
         self.packages.append(pkg)
@@ -69,6 +74,15 @@ class CatalogResult:
         for path, owner in other.owned.items():
             self.owned.setdefault(path, owner)
         self.findings.extend(other.findings)
+        self.licenses.extend(other.licenses)
+        self.properties |= other.properties
+
+    def declare(self, declared: DeclaredLicense | None) -> str | None:
+        """Record the ``LicenseRef-`` texts a declared licence needs; its expression."""
+        if declared is None:
+            return None
+        self.licenses.extend(declared.extracted)
+        return declared.expression
 
 
 @runtime_checkable

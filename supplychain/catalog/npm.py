@@ -1,0 +1,177 @@
+"""Installed npm packages: every ``node_modules/[@scope/]name/package.json``.
+
+Only a package's own top-level ``package.json`` counts (a ``lib/package.json`` inside a package
+is not a package). ``dependencies`` are resolved the way Node's ``require`` does: the nearest
+``node_modules/<dep>`` walking up from the package's directory, so the edge goes to the copy that
+would really be loaded. ``node_modules/.package-lock.json`` (npm ≥ 7) adds the ``resolved`` URL
+and the ``integrity`` SHA-512 when present.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from supplychain.catalog import licenses, purl
+from supplychain.catalog.base import CatalogResult, make_package
+from supplychain.catalog.fileview import FileView, parent
+from supplychain.catalog.os_release import Distro
+from supplychain.errors import Error
+from supplychain.model.sbom import NONE, Checksum, Purpose, RelType
+
+_PACKAGE_JSON = re.compile(r"(?:^|/)node_modules/(?:@[^/]+/)?[^/@.][^/]*/package\.json$")
+_LOCKFILE = re.compile(r"(?:^|/)node_modules/\.package-lock\.json$")
+_LIMIT = 4 * 1024 * 1024
+_LOCK_LIMIT = 64 * 1024 * 1024
+_AUTHOR = re.compile(r"^\s*([^<(]+?)\s*(?:<([^>]+)>)?\s*(?:\(([^)]*)\))?\s*$")
+
+
+class NpmCataloger:
+    name = "npm"
+    version = "1"
+    magics: tuple[bytes, ...] = ()
+
+    def wants(self, path: str) -> bool:
+        return bool(_PACKAGE_JSON.search(path) or _LOCKFILE.search(path))
+
+    def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
+        result = CatalogResult()
+        manifests = sorted(p for p in view.paths() if _PACKAGE_JSON.search(p))
+        locks = self._lockfiles(view, result)
+        found: dict[str, str] = {}  # package dir → ref
+        deps: list[tuple[str, str, dict[str, Any] | None]] = []
+        for path in manifests:
+            data = _load(view, path, _LIMIT, result)
+            if data is None:
+                continue
+            name, version = data.get("name"), data.get("version")
+            if not isinstance(name, str) or not name or not isinstance(version, str):
+                result.warn("sbom.bad-metadata", path, "package.json without name or version")
+                continue
+            pkg_dir = parent(path)
+            lock = locks.get(pkg_dir, {})
+            checksums = _integrity(lock.get("integrity"))
+            resolved = lock.get("resolved")
+            pkg = make_package(
+                "npm",
+                name,
+                version,
+                purl=purl.npm(name, version),
+                location=path,
+                view=view,
+                purpose=Purpose.LIBRARY,
+                supplier=_author(data.get("author")),
+                license_declared=result.declare(_license(data)),
+                homepage=_url(data.get("homepage")),
+                summary=data["description"] if isinstance(data.get("description"), str) else None,
+                download_location=resolved
+                if isinstance(resolved, str) and resolved.startswith("https://")
+                else None,
+                checksums=checksums,
+            )
+            ref = result.add(pkg)
+            found[pkg_dir] = ref
+            dependencies = data.get("dependencies")
+            deps.append((ref, pkg_dir, dependencies if isinstance(dependencies, dict) else None))
+        for ref, pkg_dir, dependencies in deps:
+            if not dependencies:
+                result.relate(ref, RelType.DEPENDS_ON, NONE)
+                continue
+            for dep in sorted(dependencies):
+                target = _resolve(found, pkg_dir, dep)
+                if target is not None:
+                    result.relate(ref, RelType.DEPENDS_ON, target)
+        return result
+
+    def _lockfiles(self, view: FileView, result: CatalogResult) -> dict[str, dict[str, Any]]:
+        """Package dir → its entry in the hidden lockfile npm keeps in ``node_modules``."""
+        entries: dict[str, dict[str, Any]] = {}
+        for path in sorted(p for p in view.paths() if _LOCKFILE.search(p)):
+            data = _load(view, path, _LOCK_LIMIT, result)
+            packages = data.get("packages") if data else None
+            if not isinstance(packages, dict):
+                continue
+            base = parent(parent(path))
+            for key, entry in packages.items():
+                if isinstance(key, str) and key and isinstance(entry, dict):
+                    entries[f"{base}/{key}" if base else key] = entry
+        return entries
+
+
+def _load(view: FileView, path: str, limit: int, result: CatalogResult) -> dict[str, Any] | None:
+    try:
+        data = json.loads(view.read(path, limit))
+    except (Error, ValueError, RecursionError) as exc:
+        result.warn("sbom.bad-metadata", path, f"unreadable JSON: {type(exc).__name__}")
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _resolve(found: dict[str, str], pkg_dir: str, dep: str) -> str | None:
+    """Node's lookup: ``<dir>/node_modules/<dep>``, then each ancestor's ``node_modules``."""
+    current = pkg_dir
+    while True:
+        candidate = f"{current}/node_modules/{dep}" if current else f"node_modules/{dep}"
+        if candidate in found:
+            return found[candidate]
+        if not current:
+            return None
+        current = parent(current)
+
+
+def _license(data: dict[str, Any]) -> licenses.DeclaredLicense | None:
+    """``license`` string; legacy ``{type}`` object or ``licenses`` array → ``OR``."""
+    value = data.get("license")
+    if isinstance(value, dict):
+        value = value.get("type")
+    if isinstance(value, str) and value.strip():
+        if value.strip().upper().startswith("SEE LICENSE IN"):
+            return None
+        return licenses.normalize(value)
+    legacy = data.get("licenses")
+    if isinstance(legacy, list):
+        raw = [(item.get("type") if isinstance(item, dict) else item) for item in legacy]
+        names = [n for n in raw if isinstance(n, str) and n.strip()]
+        if names:
+            return licenses.normalize(" OR ".join(sorted(set(names))))
+    return None
+
+
+def _author(value: object) -> str | None:
+    name = email = None
+    if isinstance(value, dict):
+        name, email = value.get("name"), value.get("email")
+    elif isinstance(value, str):
+        match = _AUTHOR.match(value)
+        if match:
+            name, email = match.group(1), match.group(2)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    clean = " ".join(name.replace("(", " ").replace(")", " ").split())
+    if isinstance(email, str) and re.fullmatch(r"[^\s()<>@,]+@[^\s()<>@,]+", email):
+        return f"Person: {clean} ({email})"
+    return f"Person: {clean}"
+
+
+def _url(value: object) -> str | None:
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value
+    return None
+
+
+def _integrity(value: object) -> list[Checksum]:
+    """Subresource-integrity ``sha512-<base64>`` → SPDX ``SHA512`` hex."""
+    out = []
+    if isinstance(value, str):
+        for item in value.split():
+            alg, _, b64 = item.partition("-")
+            if alg == "sha512":
+                try:
+                    raw = base64.b64decode(b64, validate=True)
+                except ValueError:
+                    continue
+                if len(raw) == 64:
+                    out.append(Checksum("SHA512", raw.hex()))
+    return out

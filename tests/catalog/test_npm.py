@@ -1,0 +1,66 @@
+"""npm cataloger: node_modules layout, Node's upward resolution, hidden lockfile."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from supplychain.catalog.fileview import DirView
+from supplychain.catalog.npm import NpmCataloger
+from tests.catalog.helpers import by_name, edges
+
+
+def test_packages_and_scoped_purl(trees: dict[str, Path]) -> None:
+    result = NpmCataloger().catalog(DirView(trees["debian"]))
+    assert sorted(p.purl or "" for p in result.packages) == [
+        "pkg:npm/%40types/node@20.10.5",
+        "pkg:npm/debug@2.6.9",
+        "pkg:npm/legacy-licensed@0.1.0",
+        "pkg:npm/ms@2.0.0",
+        "pkg:npm/ms@2.1.3",
+        "pkg:npm/undici-types@5.26.5",
+    ]  # no "not-a-package" (debug/src/package.json) and no app manifest
+
+
+def test_nearest_node_modules_wins(trees: dict[str, Path]) -> None:
+    result = NpmCataloger().catalog(DirView(trees["debian"]))
+    nested = next(p for p in result.packages if p.purl == "pkg:npm/ms@2.0.0")
+    debug = by_name(result, "debug")
+    assert [r.target for r in result.relationships if r.source == debug.ref] == [nested.ref]
+    assert ("@types/node", "undici-types") in edges(result)
+
+
+def test_lockfile_integrity_and_resolved(trees: dict[str, Path]) -> None:
+    result = NpmCataloger().catalog(DirView(trees["debian"]))
+    ms = next(p for p in result.packages if p.purl == "pkg:npm/ms@2.1.3")
+    assert ms.download_location == "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"
+    assert [c.algorithm for c in ms.checksums] == ["SHA512"]
+    integrity = (
+        "6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA=="
+    )
+    assert ms.checksums[0].value == base64.b64decode(integrity).hex()
+
+
+def test_legacy_licences_and_author_object(trees: dict[str, Path]) -> None:
+    pkg = by_name(NpmCataloger().catalog(DirView(trees["debian"])), "legacy-licensed")
+    assert pkg.license_declared == "Apache-2.0 OR MIT"
+    assert pkg.supplier == "Person: Some Body (some@body.example)"
+
+
+def test_broken_json_is_a_finding(tmp_path: Path) -> None:
+    pkg = tmp_path / "node_modules/bad"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text('{"name": "bad", ')
+    result = NpmCataloger().catalog(DirView(tmp_path))
+    assert result.packages == []
+    assert result.findings[0].subject == "node_modules/bad/package.json"
+
+
+def test_wants() -> None:
+    c = NpmCataloger()
+    assert c.wants("app/node_modules/a/package.json")
+    assert c.wants("node_modules/@s/b/package.json")
+    assert c.wants("node_modules/a/node_modules/b/package.json")
+    assert c.wants("node_modules/.package-lock.json")
+    assert not c.wants("node_modules/a/lib/package.json")
+    assert not c.wants("app/package.json")
