@@ -1,0 +1,1 @@
+"""Rule bodies, one module per area (document, relationships, packages, licences, …)."""
