@@ -54,7 +54,7 @@ def document_header(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     "AH-DOC-003",
     title="documentNamespace is an absolute URI without fragment or user info",
     source="SPDX §6.5",
-    params={"no_uuid": "warning"},
+    params={"no_uuid": "warning", "insecure_scheme": "warning"},
 )
 def namespace(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     value = ctx.doc.get("documentNamespace")
@@ -66,6 +66,12 @@ def namespace(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
         yield Hit(f"documentNamespace {value!r} has no URI scheme", "/documentNamespace")
     elif parts.scheme in ("http", "https") and not parts.netloc:
         yield Hit(f"documentNamespace {value!r} has no host", "/documentNamespace")
+    if parts.scheme == "http":
+        yield Hit(
+            "documentNamespace uses http://; prefer https:// (or urn:uuid:)",
+            "/documentNamespace",
+            level="insecure_scheme",
+        )
     if "#" in value:
         yield Hit("documentNamespace contains '#'", "/documentNamespace")
     if "@" in parts.netloc:
