@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 from supplychain.cli import inspect as _inspect  # noqa: F401
+from supplychain.cli import sbom as _sbom  # noqa: F401
 from supplychain.cli import validate as _validate  # noqa: F401

@@ -1,0 +1,306 @@
+"""The image pipeline: source → per platform: layers → squashed view → catalogers → one SBOM.
+
+Per platform image, each layer is taken from the layer cache when this exact blob was already
+verified to decompress to its diff_id, and otherwise streamed once (verified blob → bounded
+decompressor → tar headers → :class:`~supplychain.catalog.layers.index.LayerIndex`) and then
+cached. The indexes are folded into a :class:`~supplychain.catalog.layers.squash.SquashedView`,
+and the catalogers run over that view exactly as they do over a ``dir:`` rootfs.
+
+Document shape (SBOM.md §A.3): a single image is the root package, carrying its manifest
+digest; an index with several selected platforms becomes one document whose root is the index
+and in which every platform image is a package (``index CONTAINS`` and ``DEPENDS_ON`` it) with
+its own packages, refs scoped by the platform manifest digest so the same purl may recur.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from supplychain.catalog.base import Cataloger, Finding
+from supplychain.catalog.catalog import add_to_sbom, catalog_view, cataloger_versions
+from supplychain.catalog.catalog import default_catalogers as _default_catalogers
+from supplychain.catalog.layers.cache import LayerCache, cache_key
+from supplychain.catalog.layers.index import LayerIndex
+from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
+from supplychain.catalog.layers.scan import CaptureSet, scan_layer
+from supplychain.catalog.layers.spool import Spool
+from supplychain.catalog.layers.squash import SquashedView
+from supplychain.catalog.os_release import OS_RELEASE_PATHS
+from supplychain.catalog.purl import canonical
+from supplychain.errors import LimitExceededError, UsageError
+from supplychain.events import NULL_SINK, ProgressEvent, ProgressSink
+from supplychain.model import Digest, Platform
+from supplychain.model.sbom import Checksum, Package, Purpose, RelType, Sbom, SbomBuilder
+from supplychain.model.sbom import package_ref as make_ref
+from supplychain.oci.platform import PlatformSelection
+from supplychain.oci.reference import ImageRef
+from supplychain.oci.source import ImageSource, Layer, PlatformImage, SourceKind
+
+PLATFORM = "supplychain:platform"
+CONFIG_DIGEST = "supplychain:image:config-digest"
+INDEX_DIGEST = "supplychain:image:index-digest"
+TAG = "supplychain:image:tag"
+LAYER_COUNT = "supplychain:image:layers"
+
+
+# Byte strings that a member captured by magic must contain to be kept, per cataloger name.
+# Go build info starts with "\xff Go buildinf:"; "UPX!" keeps packed binaries so the Go
+# cataloger can report them. A cataloger may declare its own ``content_markers``.
+_MARKERS = {"gobinary": (b"\xff Go buildinf:", b"UPX!")}
+
+
+def content_markers(catalogers: Sequence[Cataloger]) -> tuple[bytes, ...]:
+    """The markers of every cataloger with magics; () (keep all) if one of them has none."""
+    markers: set[bytes] = set()
+    for cataloger in catalogers:
+        if not cataloger.magics:
+            continue
+        own = getattr(cataloger, "content_markers", None) or _MARKERS.get(cataloger.name)
+        if not own:
+            return ()
+        markers.update(own)
+    return tuple(sorted(markers))
+
+
+@dataclass
+class ImageScan:
+    """What :func:`sbom_from_image` produced besides the document."""
+
+    sbom: Sbom
+    findings: list[Finding] = field(default_factory=list)
+    layers_read: int = 0
+    layers_cached: int = 0
+
+
+@dataclass(frozen=True)
+class ImageIdentity:
+    """How the image is named in the SBOM: ``name`` (repository), purl name and repo URL."""
+
+    name: str
+    purl_name: str
+    repository_url: str | None
+    tag: str | None
+
+
+def identify(source: ImageSource) -> ImageIdentity:
+    """Registry images are named by repository; layouts and archives by their file name."""
+    tag = source.tag
+    if source.kind is SourceKind.REGISTRY:
+        ref = ImageRef.parse(source.display.split("@", 1)[0])
+        repository = f"{ref.registry}/{ref.repository}"
+        return ImageIdentity(
+            repository, ref.repository.rsplit("/", 1)[-1].lower(), repository, tag or ref.tag
+        )
+    text = source.display.split(":", 1)[1] if ":" in source.display else source.display
+    location = text.split("@", 1)[0]
+    if tag and location.endswith(f":{tag}"):
+        location = location[: -len(tag) - 1]
+    base = os.path.basename(os.path.normpath(location)) or "image"
+    for suffix in (".tar", ".tgz", ".tar.gz"):
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+    return ImageIdentity(base, base.lower(), None, tag)
+
+
+def _oci_purl(identity: ImageIdentity, digest: Digest | None, arch: str | None) -> str | None:
+    if digest is None:
+        return None
+    return canonical(
+        "oci",
+        identity.purl_name,
+        str(digest),
+        qualifiers={"arch": arch, "repository_url": identity.repository_url, "tag": identity.tag},
+    )
+
+
+def _platform_slug(platform: Platform) -> str:
+    parts = [platform.os, platform.architecture] + ([platform.variant] if platform.variant else [])
+    return "-".join(parts)
+
+
+def image_package(
+    identity: ImageIdentity, image: PlatformImage, *, index_digest: Digest | None = None
+) -> Package:
+    """The package of one platform image: its manifest digest is its checksum (§F.3)."""
+    digest = None if image.manifest_synthesized else image.digest
+    props = {
+        (PLATFORM, str(image.platform)),
+        (CONFIG_DIGEST, str(image.config.digest)),
+        (LAYER_COUNT, str(len(image.layers))),
+    }
+    if identity.tag:
+        props.add((TAG, identity.tag))
+    if index_digest is not None:
+        props.add((INDEX_DIGEST, str(index_digest)))
+    key = f"image|{digest or image.config.digest}"
+    return Package(
+        ref=make_ref("Image", _platform_slug(image.platform), key),
+        name=identity.name,
+        version=identity.tag or (str(digest) if digest else None),
+        purl=_oci_purl(identity, digest, image.platform.architecture),
+        kind="oci",
+        purpose=Purpose.CONTAINER,
+        checksums=(Checksum("SHA256", digest.hex),)
+        if digest and digest.algorithm == "sha256"
+        else (),
+        properties=tuple(sorted(props)),
+    )
+
+
+def index_package(identity: ImageIdentity, digest: Digest) -> Package:
+    props = {(TAG, identity.tag)} if identity.tag else set()
+    return Package(
+        ref=make_ref("Index", identity.name, f"index|{digest}"),
+        name=identity.name,
+        version=identity.tag or str(digest),
+        purl=_oci_purl(identity, digest, None),
+        kind="oci",
+        purpose=Purpose.CONTAINER,
+        checksums=(Checksum("SHA256", digest.hex),) if digest.algorithm == "sha256" else (),
+        properties=tuple(sorted(props)),
+    )
+
+
+class LayerIndexer:
+    """Turns a platform image's layers into indexes, through the cache when there is one."""
+
+    def __init__(
+        self,
+        source: ImageSource,
+        catalogers: Sequence[Cataloger],
+        spool: Spool,
+        cache: LayerCache | None,
+        limits: LayerLimits,
+        progress: ProgressSink,
+    ) -> None:
+        self.source = source
+        self.spool = spool
+        self.cache = cache
+        self.limits = limits
+        self.progress = progress
+        self.versions = cataloger_versions(catalogers)
+        self.capture = CaptureSet(
+            wants=lambda path: path in OS_RELEASE_PATHS or any(c.wants(path) for c in catalogers),
+            magics=tuple(sorted({m for c in catalogers for m in c.magics})),
+            markers=content_markers(catalogers),
+        )
+        self.read = 0
+        self.cached = 0
+
+    def index(self, layer: Layer, *, budget: int, total: int) -> LayerIndex:
+        label = f"{self.source.display} layer {layer.index} {layer.digest}"
+        key = cache_key(layer.digest, layer.diff_id, self.versions, self.limits)
+        if self.cache is not None:
+            hit = self.cache.get(key, self.spool)
+            if hit is not None:
+                self.cached += 1
+                self._emit(layer, total, "cached")
+                return hit
+        self._emit(layer, total, f"reading {layer.size} bytes")
+        with self.source.open_layer(layer) as stream:
+            index = scan_layer(
+                stream,
+                compression=layer.compression,
+                diff_id=layer.diff_id,
+                label=label,
+                capture=self.capture,
+                spool=self.spool,
+                limits=self.limits,
+                output_budget=budget,
+            )
+        self.read += 1
+        if self.cache is not None:
+            self.cache.put(key, layer.digest, layer.diff_id, index)
+        return index
+
+    def _emit(self, layer: Layer, total: int, message: str) -> None:
+        self.progress.emit(
+            ProgressEvent(
+                "layers", f"{layer.digest.hex[:12]} {message}", layer.index + 1, total, "layers"
+            )
+        )
+
+
+def _view(
+    image: PlatformImage, reader: LayerIndexer, limits: LayerLimits
+) -> tuple[SquashedView, list[Finding]]:
+    """The squashed view of one platform image, and the problems its layers had."""
+    budget = limits.image_output
+    findings: list[Finding] = []
+    indexes: list[tuple[str, LayerIndex]] = []
+    for layer in image.layers:
+        if budget <= 0:
+            raise LimitExceededError(
+                f"image decompresses to more than {limits.image_output} bytes",
+                subject=f"{reader.source.display} {image.platform}",
+            )
+        index = reader.index(layer, budget=budget, total=len(image.layers))
+        budget -= index.tar_size
+        findings.extend(index.findings)
+        indexes.append((str(layer.diff_id), index))
+    view = SquashedView(indexes)
+    return view, findings + view.findings
+
+
+def sbom_from_image(
+    source: ImageSource,
+    *,
+    created: datetime,
+    selection: PlatformSelection | None = None,
+    cache: LayerCache | None = None,
+    catalogers: Sequence[Cataloger] | None = None,
+    limits: LayerLimits = DEFAULT_LAYER_LIMITS,
+    progress: ProgressSink = NULL_SINK,
+) -> ImageScan:
+    """The SBOM of the selected platform images of ``source`` (default: every platform)."""
+    chosen = selection or PlatformSelection.all()
+    images = source.images(chosen)
+    if not images:
+        raise UsageError("the index lists no container images", subject=source.display)
+    found_catalogers = tuple(catalogers) if catalogers is not None else _default_catalogers()
+    identity = identify(source)
+    findings: list[Finding] = []
+    multi = source.is_index and len(images) > 1
+    index_digest = source.digest if source.is_index else None
+    with Spool() as spool:
+        reader = LayerIndexer(source, found_catalogers, spool, cache, limits, progress)
+        top_name = identity.name + (f":{identity.tag}" if identity.tag else "")
+        if not identity.tag and source.digest is not None:
+            top_name = f"{identity.name}@{source.digest}"
+        builder = SbomBuilder(top_name, created)
+        index_ref = None
+        if multi and index_digest is not None:
+            index_ref = builder.add_package(index_package(identity, index_digest))
+            builder.root = index_ref
+        for number, image in enumerate(images, start=1):
+            progress.emit(ProgressEvent("platforms", str(image.platform), number, len(images)))
+            image_pkg = image_package(identity, image, index_digest=None if multi else index_digest)
+            image_ref = builder.add_package(image_pkg)
+            if index_ref is None:
+                builder.root = image_ref
+            else:
+                builder.relate(index_ref, RelType.CONTAINS, image_ref)
+                builder.relate(index_ref, RelType.DEPENDS_ON, image_ref)
+            if image.manifest_synthesized:
+                findings.append(
+                    Finding(
+                        "sbom.no-manifest-digest",
+                        f"{source.display} {image.platform}",
+                        "legacy docker-archive has no manifest: the image has no digest",
+                    )
+                )
+            view, layer_findings = _view(image, reader, limits)
+            result = catalog_view(view, found_catalogers)
+            scope = str(image.digest) if multi else ""
+            add_to_sbom(builder, result, image_ref, scope=scope)
+            findings.extend(layer_findings)
+            # A probe of a file no cataloger captured (the Go cataloger opens every file to
+            # look for executables; those without Go build info were already left out while
+            # streaming) is not a problem with the image.
+            findings.extend(f for f in result.result.findings if f.subject not in view.not_captured)
+        sbom = builder.build()
+    unique = sorted(set(findings))
+    return ImageScan(sbom, unique, reader.read, reader.cached)

@@ -1,0 +1,215 @@
+"""``supplychain sbom SOURCE``: an SBOM for an image, a rootfs directory or Go code.
+
+SOURCE is anything ``inspect`` takes (``REF``, ``oci:DIR``, ``oci-archive:FILE``,
+``docker-archive:FILE``) plus ``dir:PATH`` (a rootfs), ``gomod:PATH`` (a Go module tree) and
+``gobin:FILE`` (a Go binary). For an index every platform is covered unless ``--platform``
+picks some (SBOM.md §A.2: never a silent pick). Progress goes to stderr; the document goes to
+stdout or, atomically, to ``--output``. Problems that did not stop the scan (an unsafe path in
+a layer, an unreadable metadata file) are printed as one-line warnings on stderr.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import sys
+from datetime import datetime, timezone
+from importlib import import_module
+from typing import Any
+
+import click
+
+from supplychain._internal.fileio import atomic_write_bytes
+from supplychain.catalog.base import Finding
+from supplychain.cli.context import SETTINGS, StderrProgress
+from supplychain.cli.main import cli
+from supplychain.errors import ToolMissingError, UsageError
+from supplychain.events import NULL_SINK, ProgressSink
+from supplychain.model.sbom import Sbom
+from supplychain.oci.platform import PlatformSelection
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_WARNINGS_SHOWN = 20
+
+
+class SbomFormat(str, enum.Enum):
+    SPDX = "spdx-json"
+    CYCLONEDX = "cyclonedx-json"
+
+
+def parse_size(text: str) -> int:
+    """``5GiB``, ``500M``, ``1048576`` → bytes (K/M/G/T are powers of 1024)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise UsageError(
+            "not a size (e.g. 5GiB, 500M, 1048576)", subject=f"--cache-max-size {text}"
+        )
+    number, unit = int(match.group(1)), match.group(2).lower()
+    return int(number * 1024 ** ("kmgt".index(unit) + 1 if unit else 0))
+
+
+def created_time() -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible documents), else now; whole seconds, UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        if not epoch.strip().isdigit():
+            raise UsageError("must be a whole number of seconds", subject="SOURCE_DATE_EPOCH")
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(tz=timezone.utc).replace(microsecond=0)
+
+
+def _golang(function: str) -> Any:
+    """``sbom_from_gomod``/``sbom_from_gobin`` from the Go module, imported only when asked."""
+    try:
+        module = import_module("supplychain.catalog.golang.sbom")
+        return getattr(module, function)
+    except (ImportError, AttributeError) as exc:
+        raise ToolMissingError(
+            f"this build has no {function} (Go SBOM support is not installed)",
+            subject="supplychain.catalog.golang.sbom",
+        ) from exc
+
+
+def build_sbom(
+    source_text: str,
+    *,
+    platforms: tuple[str, ...],
+    created: datetime,
+    use_cache: bool,
+    cache_dir: str | None,
+    cache_max_size: int,
+    name: str | None,
+    version: str | None,
+    insecure: tuple[str, ...],
+    progress: ProgressSink,
+) -> tuple[Sbom, list[Finding]]:
+    """Dispatch on the source kind; returns the document and the warnings to show."""
+    if source_text.startswith("gomod:") or source_text.startswith("gobin:"):
+        kind, _, path = source_text.partition(":")
+        if not path:
+            raise UsageError(f"{kind}: needs a path", subject=f"source {source_text!r}")
+        if platforms:
+            raise UsageError("--platform applies to images only", subject="--platform")
+        function = _golang("sbom_from_gomod" if kind == "gomod" else "sbom_from_gobin")
+        result = function(path, created=created)
+        if isinstance(result, tuple):  # (sbom, findings) if the Go side reports warnings
+            return result[0], list(result[1])
+        return result, []
+    from supplychain.oci.source import RootfsSource, open_source
+
+    selection = PlatformSelection.parse(platforms) if platforms else PlatformSelection.all()
+    source = open_source(source_text, insecure_registries=insecure)
+    if isinstance(source, RootfsSource):
+        if platforms:
+            raise UsageError("--platform applies to images only", subject="--platform")
+        from supplychain.catalog.catalog import sbom_for_directory
+
+        return sbom_for_directory(source.path, created=created, name=name, version=version), []
+    from supplychain.catalog.image_sbom import sbom_from_image
+    from supplychain.catalog.layers.cache import LayerCache
+
+    cache = LayerCache(cache_dir, max_size=cache_max_size) if use_cache else None
+    with source:
+        scan = sbom_from_image(
+            source, created=created, selection=selection, cache=cache, progress=progress
+        )
+    return scan.sbom, scan.findings
+
+
+@cli.command("sbom")
+@click.argument("source_text", metavar="SOURCE")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice([f.value for f in SbomFormat]),
+    default=SbomFormat.SPDX.value,
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="OS/ARCH[/VARIANT]|all",
+    help="Platform(s) of an index (repeatable); default: all of them, in one document.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the layer cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Layer cache directory (default $SUPPLYCHAIN_CACHE_DIR or $XDG_CACHE_HOME/supplychain).",
+)
+@click.option(
+    "--cache-max-size",
+    default="5GiB",
+    show_default=True,
+    help="Evict least-recently-used layers beyond this size.",
+)
+@click.option("--name", help="Root package name for dir: sources (default: the basename).")
+@click.option("--version", "root_version", help="Root package version for dir: sources.")
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Allow plain HTTP to this registry (loopback registries are always allowed).",
+)
+def sbom_command(
+    source_text: str,
+    output_format: str,
+    output: str | None,
+    platforms: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: str | None,
+    cache_max_size: str,
+    name: str | None,
+    root_version: str | None,
+    insecure: tuple[str, ...],
+) -> int:
+    """Write an SBOM (SPDX 2.3 or CycloneDX 1.6 JSON) of SOURCE.
+
+    SOURCE: REF | oci:DIR[:TAG|@DIGEST] | oci-archive:FILE | docker-archive:FILE | dir:PATH |
+    gomod:PATH | gobin:FILE.
+    """
+    from supplychain.formats.cyclonedx import write_cyclonedx
+    from supplychain.formats.spdx import write_spdx
+
+    sbom, findings = build_sbom(
+        source_text,
+        platforms=platforms,
+        created=created_time(),
+        use_cache=not no_cache,
+        cache_dir=cache_dir,
+        cache_max_size=parse_size(cache_max_size),
+        name=name,
+        version=root_version,
+        insecure=insecure,
+        progress=NULL_SINK if SETTINGS.quiet else StderrProgress(),
+    )
+    data = write_spdx(sbom) if output_format == SbomFormat.SPDX.value else write_cyclonedx(sbom)
+    _warn(findings)
+    if output:
+        atomic_write_bytes(output, data)
+    else:
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(data)
+        stdout.flush()
+    return 0
+
+
+def _warn(findings: list[Finding]) -> None:
+    """One line per problem (the first few), then a count: a hostile image can make thousands."""
+    if SETTINGS.quiet or not findings:
+        return
+    shown = findings if SETTINGS.verbosity else findings[:_WARNINGS_SHOWN]
+    for finding in shown:
+        click.echo(
+            f"supplychain: warning: {finding.subject}: {finding.message} [{finding.code}]", err=True
+        )
+    if len(findings) > len(shown):
+        click.echo(
+            f"supplychain: warning: {len(findings) - len(shown)} more (use -v to see all)",
+            err=True,
+        )
+    sys.stderr.flush()
