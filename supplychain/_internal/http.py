@@ -174,7 +174,6 @@ class HttpClient:
         # from the environment are still honoured explicitly in request().
         self.session.trust_env = False
         self.session.headers["User-Agent"] = USER_AGENT
-        self.session.max_redirects = 0
 
     def deadline(self, seconds: float | None = None) -> Deadline:
         """A fresh deadline of ``seconds`` (default: the per-request limit)."""
@@ -411,7 +410,11 @@ def iter_body(
             deadline.check(what)
             _tighten_socket_timeout(response, min(read_timeout, deadline.remaining()))
             try:
-                chunk = response.raw.read(min(chunk_size, cap + 1 - total), decode_content=False)
+                # read1: return what has arrived; read() would wait to fill the whole chunk,
+                # so a trickling body would never reach the deadline check.
+                raw: Any = response.raw
+                reader = getattr(raw, "read1", None) or raw.read  # urllib3 < 2 has no read1
+                chunk = reader(min(chunk_size, cap + 1 - total), decode_content=False)
             except Exception as exc:
                 deadline.check(what)
                 raise NetworkError(
