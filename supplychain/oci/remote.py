@@ -82,7 +82,11 @@ class RemoteSource(ImageSource):
         target = digest or self.digest
         if target is None:  # pragma: no cover - a registry source always has a digest
             return None
-        module: Any = importlib.import_module("supplychain.oci.referrers")
+        try:
+            module: Any = importlib.import_module("supplychain.oci.referrers")
+        except ModuleNotFoundError:
+            log.warning("referrers support is not installed; referrers not listed")
+            return None
         listed = module.list_referrers(self.client, self.ref.repository, target)
         return [d for d in listed if isinstance(d, Descriptor)]
 

@@ -1,19 +1,28 @@
 """``supplychain inspect`` on every local source kind: output, JSON keys, errors and exit codes.
 
-Registry sources are covered in tests/cli/test_inspect_registry.py against the real registry.
+Registry sources run against the real registry fixture (and the lying proxy) at the end.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from supplychain.cli import inspect as inspect_mod
 from supplychain.cli.main import run
 from supplychain.errors import ExitCode
 from supplychain.model import Digest
+from supplychain.oci.auth import Anonymous
+from supplychain.oci.copy import copy_image
+from supplychain.oci.limits import Limits
+from supplychain.oci.registry import RegistryClient
+from supplychain.oci.source import open_image_source
+from tests.fixtures.hostile import HostileProxy
+from tests.fixtures.registry import RegistryServer, free_port
 from tests.oci.sources_util import (
     SAMPLE_DOCKER,
     SAMPLE_OCI,
@@ -168,12 +177,9 @@ def test_diff_id_mismatch_detected_with_verify(
 
 
 def test_gzip_bomb_layer_stops_at_cap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from supplychain.cli import inspect as inspect_mod
     from supplychain.model import Platform
     from supplychain.oci.layout import LayoutWriter
-    from supplychain.oci.limits import Limits
     from supplychain.oci.platform import PlatformSelection
-    from supplychain.oci.source import open_image_source
 
     writer = LayoutWriter(tmp_path)
     image = add_image(writer, Platform("linux", "amd64"), [{"zeros": b"\0" * (4 * 1024 * 1024)}])
@@ -201,3 +207,66 @@ def test_debug_shows_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (target / "blobs" / "sha256" / index["manifests"][0]["digest"].split(":")[1]).unlink()  # type: ignore[index]
     assert run(["--debug", "inspect", f"oci:{target}"]) == ExitCode.REJECTED
     assert "Traceback" in capsys.readouterr().err
+
+
+# --- registry sources (real registry on loopback) --------------------------------------------
+
+
+@pytest.fixture
+def pushed_sample(registry: RegistryServer) -> str:
+    """The sample layout copied into a fresh repository; returns ``host/repo``."""
+    repo = registry.repo("inspect")
+    with open_image_source(f"oci:{SAMPLE_OCI}") as layout:
+        copy_image(layout, RegistryClient(registry.host, credentials=Anonymous()), repo, tag="v1")
+    return f"{registry.host}/{repo}"
+
+
+@pytest.mark.registry
+def test_registry_inspect_json(pushed_sample: str, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json(capsys, "--platform", "all", "--verify", f"{pushed_sample}:v1")
+    assert report["kind"] == "registry"
+    assert report["digest"] == SAMPLE_INDEX_DIGEST  # copy kept the bytes, HEAD == GET
+    assert report["source"] == pushed_sample and report["tag"] == "v1"
+    assert report["platforms"] == ["linux/amd64", "linux/arm64/v8"]
+    assert report["verified"] is True
+
+
+@pytest.mark.registry
+def test_registry_inspect_text_by_digest(
+    pushed_sample: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["inspect", "--platform", "linux/arm64", f"{pushed_sample}@{SAMPLE_INDEX_DIGEST}"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"digest:      {SAMPLE_INDEX_DIGEST}" in out
+    assert "selected:    linux/arm64" in out
+
+
+@pytest.mark.registry
+def test_registry_missing_tag_and_down(
+    registry: RegistryServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["inspect", f"{registry.host}/{registry.repo('none')}:x"]) == ExitCode.UNCHECKED
+    assert "not found" in capsys.readouterr().err
+    # Registry down: fewer, faster retries than the defaults keep the test short; the exit code
+    # is what the defaults give too (connection refused after retries = could not check).
+    fast = Limits(backoff_initial=0.01, backoff_max=0.02)
+    monkeypatch.setattr(
+        inspect_mod, "open_image_source", functools.partial(open_image_source, limits=fast)
+    )
+    assert run(["inspect", f"127.0.0.1:{free_port()}/repo:tag"]) == ExitCode.UNCHECKED
+    err = capsys.readouterr().err
+    assert err.startswith("supplychain: error:") and "Traceback" not in err
+
+
+@pytest.mark.registry
+def test_registry_corrupt_blob_exit_1(
+    pushed_sample: str,
+    registry: RegistryServer,
+    hostile: HostileProxy,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    proxied = pushed_sample.replace(registry.host, hostile.host)
+    hostile.add("corrupt_body", path=r"/blobs/sha256:")
+    assert run(["inspect", f"{proxied}:v1"]) == ExitCode.REJECTED  # the config is a blob
+    assert "does not match" in capsys.readouterr().err
