@@ -15,7 +15,13 @@ Contract shared by every implementation:
   ``readlink`` does not. A dangling or escaping link is simply "not a file".
 * ``read(path, limit)`` returns the whole content or raises ``LimitExceededError`` when the file
   is bigger than ``limit``; a missing path raises ``FileNotFoundError`` (catalogers probe).
+* ``open(path)`` returns a *seekable* binary stream: the Go build-info reader and the zip reader
+  seek. A layered view serves large captured members from its private spool file.
 * ``layer_of(path)`` names the layer whose copy is visible, ``None`` for a plain directory.
+
+Which files a layered view must capture: those for which any cataloger's ``wants(path)`` is
+true, plus regular files whose first bytes start with one of a cataloger's ``magics``
+(``catalog.catalog.wanted`` and ``base.Cataloger``). Anything else may be absent from ``read``.
 """
 
 from __future__ import annotations

@@ -123,3 +123,25 @@ def test_wanted_covers_every_metadata_file(trees: dict[str, Path]) -> None:
                 continue
             assert wanted(path, catalogers), path
     assert not wanted("usr/lib/python3/dist-packages/six.py", catalogers)
+
+
+def test_ntia_structure(trees: dict[str, Path], tmp_path: Path) -> None:
+    """NTIA checker: author, timestamp, rooted dependency graph, no floating components.
+
+    Missing suppliers are not faked: packages whose metadata names none stay NOASSERTION and
+    the checker lists exactly those.
+    """
+    from ntia_conformance_checker import SbomChecker
+
+    sbom = sbom_for_directory(str(trees["debian"]), created=CREATED, name="debian", version="1")
+    path = tmp_path / "debian.spdx.json"
+    path.write_bytes(write_spdx(sbom))
+    checker = SbomChecker(str(path))
+    assert checker.parsing_error == []
+    assert checker.doc_author and checker.doc_timestamp
+    assert checker.dependency_relationships
+    assert checker.floating_component_ids == set()
+    assert checker.components_without_names == []
+    assert checker.components_without_versions == []
+    without_supplier = {spdx_id for _, spdx_id in checker.components_without_suppliers}
+    assert without_supplier == {f"SPDXRef-{p.ref}" for p in sbom.packages if p.supplier is None}
