@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from supplychain.errors import (
-    CouldNotCheckError,
     Error,
     InvalidInputError,
     UnsupportedError,
+    UsageError,
     VerificationError,
 )
 from supplychain.model.digest import Digest
@@ -281,11 +281,40 @@ def _sigstore(raw: bytes, san: str, issuer: str, trust: trustroot.TrustedRoot | 
         else:
             from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
 
-            verifier = Verifier(trusted_root=SigstoreRoot(TrustedRootModel.from_json(trust.raw)))
+            adjusted = _inclusive_tsa_validity(trust.raw)
+            verifier = Verifier(trusted_root=SigstoreRoot(TrustedRootModel.from_json(adjusted)))
     except (SigstoreError, ValueError) as exc:
-        raise CouldNotCheckError(f"cannot load the trusted root: {exc}", subject=what) from exc
+        raise UsageError(
+            f"trusted root rejected: {str(exc).splitlines()[0]}",
+            subject=trust.source if trust else "trusted root",
+        ) from exc
     identity_policy = policy.AllOf([policy.Identity(identity=san), _IssuerPolicy(issuer)])
     return verifier, sig_bundle, identity_policy
+
+
+def _inclusive_tsa_validity(raw: bytes) -> bytes:
+    """The trusted root with every TSA ``validFor.end`` moved 1 µs later.
+
+    Trust-root time ranges are closed intervals, but sigstore-python 4.5.1 compares a TSA
+    token's time with ``< end``. At microsecond resolution ``t < end + 1µs`` is exactly
+    ``t <= end`` (conformance ``trust-root-tsa-validity-end-inclusive``).
+    """
+    import datetime as dt
+    import json
+
+    from supplychain._internal import strictjson
+
+    doc = strictjson.loads_object(raw, what="trusted root")
+    for tsa in doc.get("timestampAuthorities", []) or []:
+        valid = tsa.get("validFor") if isinstance(tsa, dict) else None
+        if not isinstance(valid, dict):
+            continue
+        end = valid.get("end")
+        if isinstance(end, str):
+            moved = dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
+            moved += dt.timedelta(microseconds=1)
+            valid["end"] = moved.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps(doc).encode("utf-8")
 
 
 class _IssuerPolicy:

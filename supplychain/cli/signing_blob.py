@@ -1,0 +1,262 @@
+"""``supplychain keys …``, ``sign-blob`` and ``verify-blob``: key files and blob signatures.
+
+Passwords come from ``SUPPLYCHAIN_PASSWORD`` or ``COSIGN_PASSWORD`` (an empty value is a valid
+empty password, as in cosign) or a hidden prompt on a terminal, never from an argument, so they
+do not end up in shell history or ``ps``. Key files are written atomically with mode 0600, and
+an existing file is never overwritten without ``--force``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from supplychain._internal.fileio import atomic_write_bytes, read_bounded
+from supplychain.cli.context import SETTINGS
+from supplychain.cli.main import cli
+from supplychain.errors import UsageError
+from supplychain.model.digest import Digest
+from supplychain.signing import keys, sign, trustroot, verify
+from supplychain.signing.bundle import MAX_BUNDLE_BYTES
+from supplychain.signing.identity import Identity
+
+PASSWORD_ENV = ("SUPPLYCHAIN_PASSWORD", "COSIGN_PASSWORD")
+_DIGEST_ARG = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def read_password(*, confirm: bool = False) -> bytes:
+    """The key password from the environment, else a hidden prompt (TTY only)."""
+    for name in PASSWORD_ENV:
+        if name in os.environ:
+            return os.environ[name].encode("utf-8")
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "a password is needed and none is available",
+            hint=f"set {PASSWORD_ENV[0]} (or {PASSWORD_ENV[1]}); passwords are never arguments",
+        )
+    text = click.prompt(
+        "Password for the private key", hide_input=True, confirmation_prompt=confirm, default=""
+    )
+    return str(text).encode("utf-8")
+
+
+def _write_new(path: Path, data: bytes, *, mode: int, force: bool) -> None:
+    if path.exists() and not force:
+        raise UsageError("already exists (use --force to overwrite)", subject=str(path))
+    atomic_write_bytes(path, data, mode=mode)
+
+
+def _write_pair(prefix: str, private_pem: bytes, public_pem: bytes, force: bool) -> None:
+    private_path, public_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
+    for path in (private_path, public_path):
+        if path.exists() and not force:
+            raise UsageError("already exists (use --force to overwrite)", subject=str(path))
+    _write_new(private_path, private_pem, mode=0o600, force=True)
+    _write_new(public_path, public_pem, mode=0o644, force=True)
+    if not SETTINGS.quiet:
+        click.echo(f"Private key written to {private_path}", err=True)
+        click.echo(f"Public key written to {public_path}", err=True)
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """Generate, import and export signing keys (cosign.key / cosign.pub compatible)."""
+
+
+@keys_group.command("generate")
+@click.option(
+    "--output-prefix",
+    default="cosign",
+    show_default=True,
+    help="Writes PREFIX.key (encrypted, 0600) and PREFIX.pub.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def keys_generate(output_prefix: str, force: bool) -> None:
+    """A new ECDSA P-256 key pair in cosign's encrypted key format."""
+    password = read_password(confirm=True)
+    key = keys.generate()
+    _write_pair(output_prefix, key.to_cosign(password), key.public_key.pem, force)
+
+
+@keys_group.command("import-cosign")
+@click.argument("cosign_key", type=click.Path(dir_okay=False))
+@click.option(
+    "--output-prefix",
+    default="imported",
+    show_default=True,
+    help="Writes PREFIX.key (PKCS#8 PEM, encrypted with the same password) and PREFIX.pub.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def keys_import_cosign(cosign_key: str, output_prefix: str, force: bool) -> None:
+    """Read a cosign.key (checked and decrypted) and write it as a standard PKCS#8 PEM pair."""
+    password = read_password()
+    key = keys.load_private_key_file(cosign_key, lambda: password)
+    _write_pair(output_prefix, key.to_pem(password or None), key.public_key.pem, force)
+
+
+@keys_group.command("export-cosign")
+@click.argument("private_key", type=click.Path(dir_okay=False))
+@click.option(
+    "--output-prefix",
+    default="cosign",
+    show_default=True,
+    help="Writes PREFIX.key (cosign format) and PREFIX.pub.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def keys_export_cosign(private_key: str, output_prefix: str, force: bool) -> None:
+    """Write a PEM private key (plain or encrypted PKCS#8) as cosign.key / cosign.pub."""
+    password = read_password()
+    key = keys.load_private_key_file(private_key, lambda: password)
+    _write_pair(output_prefix, key.to_cosign(password), key.public_key.pem, force)
+
+
+@cli.command("sign-blob")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False),
+    help="Private key (cosign.key or PEM). Without it: keyless, with an ambient OIDC "
+    "token (e.g. GitHub Actions).",
+)
+@click.option(
+    "--bundle",
+    "bundle_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the Sigstore bundle (v0.3).",
+)
+def sign_blob(file: str, key_path: str | None, bundle_path: str) -> None:
+    """Sign FILE (e.g. a Helm chart) into a Sigstore bundle."""
+    data = read_bounded(file, limit=1 << 31, what=file)
+    if key_path is None:
+        raw = sign.sign_blob_keyless(data)
+    else:
+        key = keys.load_private_key_file(key_path, read_password)
+        raw = sign.sign_blob(data, key)
+    atomic_write_bytes(bundle_path, raw)
+    if not SETTINGS.quiet:
+        click.echo(f"Bundle written to {bundle_path}", err=True)
+
+
+def artifact_digest(argument: str) -> Digest:
+    """``sha256:HEX`` is a digest; anything else is a file, hashed while streaming."""
+    if _DIGEST_ARG.fullmatch(argument):
+        return Digest.parse(argument)
+    hasher = hashlib.sha256()
+    try:
+        with open(argument, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(chunk)
+    except FileNotFoundError as exc:
+        raise UsageError("no such file", subject=argument) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read ({exc.strerror})", subject=argument) from exc
+    return Digest("sha256", hasher.hexdigest())
+
+
+def authority_from_options(
+    key_path: str | None,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    issuer_regexp: str | None,
+) -> verify.KeyAuthority | Identity:
+    keyless = any(v is not None for v in (identity, identity_regexp, issuer, issuer_regexp))
+    if key_path is not None and keyless:
+        raise UsageError("give either --key or a certificate identity, not both")
+    if key_path is not None:
+        return verify.KeyAuthority(keys.load_public_key_file(key_path), name=key_path)
+    if not keyless:
+        raise UsageError(
+            "nothing to verify against",
+            hint="give --key, or --certificate-identity and --certificate-oidc-issuer",
+        )
+    return Identity(
+        subject=identity, issuer=issuer, subject_regexp=identity_regexp, issuer_regexp=issuer_regexp
+    )
+
+
+@cli.command("verify-blob")
+@click.argument("file")
+@click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--key", "key_path", type=click.Path(dir_okay=False), help="Public key (PEM).")
+@click.option("--certificate-identity", "identity", help="Exact signer identity (SAN).")
+@click.option(
+    "--certificate-identity-regexp", "identity_regexp", help="Signer identity regex (full match)."
+)
+@click.option("--certificate-oidc-issuer", "issuer", help="Exact OIDC issuer.")
+@click.option(
+    "--certificate-oidc-issuer-regexp", "issuer_regexp", help="OIDC issuer regex (full match)."
+)
+@click.option(
+    "--trusted-root",
+    type=click.Path(dir_okay=False),
+    help="Sigstore trusted_root.json (default: the public-good root).",
+)
+@click.option(
+    "--tlog-optional",
+    is_flag=True,
+    help="Accept a key signature without a transparency-log entry (printed as a "
+    "relaxation; an entry that is present is always verified).",
+)
+@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text")
+def verify_blob(
+    file: str,
+    bundle_path: str,
+    key_path: str | None,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    issuer_regexp: str | None,
+    trusted_root: str | None,
+    tlog_optional: bool,
+    output: str,
+) -> None:
+    """Verify FILE (or sha256:HEX) against a Sigstore bundle; exit 0 only when it is signed.
+
+    Prints the verified digest and signer. Exit 1: rejected; 2: usage; 3: could not check.
+    """
+    authority = authority_from_options(key_path, identity, identity_regexp, issuer, issuer_regexp)
+    trust = trustroot.load_file(trusted_root) if trusted_root else None
+    digest = artifact_digest(file)
+    raw = read_bounded(bundle_path, limit=MAX_BUNDLE_BYTES, what=f"bundle {bundle_path}")
+    result = verify.verify_bundle(
+        raw,
+        digest,
+        authority,
+        expect=verify.ANY_PREDICATE,
+        trust=trust,
+        require_tlog=not tlog_optional,
+        what=f"bundle {bundle_path}",
+    )
+    if output == "json":
+        doc = {
+            "verified": True,
+            "digest": str(result.digest),
+            "signer": result.signer,
+            "issuer": result.issuer,
+            "kind": result.kind,
+            "predicateType": result.predicate_type,
+            "tlog": None
+            if result.tlog is None
+            else {
+                "logIndex": result.tlog.log_index,
+                "integratedTime": result.tlog.integrated_time,
+            },
+            "relaxations": list(result.relaxations),
+        }
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    click.echo(
+        f"Verified OK: {result.digest} signed by {result.signer}"
+        + (f" (issuer {result.issuer})" if result.issuer else "")
+    )
+    for relaxation in result.relaxations:
+        click.echo(f"relaxation: {relaxation}", err=True)
