@@ -280,8 +280,7 @@ def _open_archive(spec: SourceSpec) -> TarArchive:
         raise UsageError("no such file", subject=where)
     if not os.path.isfile(spec.location):
         raise UsageError("is not a regular file", subject=where)
-    display = spec.text.split("@", 1)[0] if spec.digest else spec.text
-    return TarArchive(spec.location, display or spec.location)
+    return TarArchive(spec.location, spec.display)
 
 
 def open_oci_archive(spec: SourceSpec, *, limits: Limits = DEFAULT_LIMITS) -> LayoutSource:

@@ -137,8 +137,7 @@ class LayoutSource(ImageSource):
     ) -> None:
         self.kind = kind
         self._storage = storage
-        display = spec.text.split("@", 1)[0] if spec.digest else spec.text
-        display = display or f"oci:{storage.display}"
+        display = spec.display
         self.display = display
         self.limits = limits
         index = read_layout_index(storage, limits)

@@ -569,6 +569,13 @@ class SourceSpec:
     digest: Digest | None = None
     text: str = ""
 
+    @property
+    def display(self) -> str:
+        """The source without tag or digest (``oci:DIR``): what messages and ``pinned`` use."""
+        if self.kind is SourceKind.REGISTRY:
+            return self.location
+        return f"{_KIND_PREFIX[self.kind]}{self.location}"
+
 
 _PREFIXES = {
     "oci:": SourceKind.OCI_LAYOUT,
@@ -576,6 +583,9 @@ _PREFIXES = {
     "docker-archive:": SourceKind.DOCKER_ARCHIVE,
     "dir:": SourceKind.DIR,
 }
+
+
+_KIND_PREFIX = {kind: prefix for prefix, kind in _PREFIXES.items()}
 
 
 def _split_path_selector(rest: str, text: str) -> tuple[str, str | None, Digest | None]:
