@@ -37,6 +37,8 @@ class Looking(str, enum.Enum):
 
     SIGNATURES = "signatures"
     ATTESTATIONS = "attestations"
+    EVERYTHING = "everything"
+    """Referrers plus both legacy tags: one pass for a policy that needs both kinds."""
 
 
 def discover(
@@ -73,16 +75,28 @@ def discover(
         what = f"referrer {repository}@{desc.digest.short}"
         fetched = port.manifest_by_digest(repository, desc.digest)
         manifest = require_manifest(_parse(fetched, what, limits), what)
-        yield from evidence_from_referrer(manifest, subject, Layout.REFERRERS_API, limits, what)
+        yield from evidence_from_referrer(manifest, subject, Layout.REFERRER, limits, what)
 
-    suffix = SIG_SUFFIX if looking is Looking.SIGNATURES else ATT_SUFFIX
-    layout = Layout.LEGACY_SIG if looking is Looking.SIGNATURES else Layout.LEGACY_ATT
+    if looking in (Looking.SIGNATURES, Looking.EVERYTHING):
+        yield from _legacy(port, repository, subject, SIG_SUFFIX, Layout.LEGACY_SIG, limits)
+    if looking in (Looking.ATTESTATIONS, Looking.EVERYTHING):
+        yield from _legacy(port, repository, subject, ATT_SUFFIX, Layout.LEGACY_ATT, limits)
+
+
+def _legacy(
+    port: RegistryPort,
+    repository: str,
+    subject: Digest,
+    suffix: str,
+    layout: Layout,
+    limits: Limits,
+) -> Iterator[Evidence]:
     tag = legacy_tag(subject, suffix)
     what = f"{repository}:{tag}"
-    fetched_tag = port.manifest_by_tag(repository, tag)
-    if fetched_tag is None:
+    fetched = port.manifest_by_tag(repository, tag)
+    if fetched is None:
         return
-    manifest = require_manifest(_parse(fetched_tag, what, limits), what)
+    manifest = require_manifest(_parse(fetched, what, limits), what)
     yield from evidence_from_legacy_manifest(manifest, layout, limits, what)
 
 

@@ -28,8 +28,8 @@ class EvidenceKind(str, enum.Enum):
 class Layout(str, enum.Enum):
     """Where the candidate was found, for reports and round-trip accounting."""
 
-    REFERRERS_API = "referrers-api"
-    FALLBACK_INDEX = "fallback-index"
+    REFERRER = "referrer"
+    """An OCI 1.1 referrer, listed by the referrers API or its tag fallback."""
     LEGACY_SIG = "legacy-sig"
     LEGACY_ATT = "legacy-att"
 

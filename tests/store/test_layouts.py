@@ -178,9 +178,7 @@ def test_bundle_referrer_has_the_cosign_v3_shape() -> None:
         media.ANN_BUNDLE_PREDICATE_TYPE: media.SIGN_PREDICATE,
         media.ANN_CREATED: "2026-01-02T03:04:05Z",
     }
-    [found] = evidence_from_referrer(
-        _manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r"
-    )
+    [found] = evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
     assert found.kind is EvidenceKind.BUNDLE
     assert found.layer.digest == Digest.of(b'{"bundle":1}')
 
@@ -188,8 +186,7 @@ def test_bundle_referrer_has_the_cosign_v3_shape() -> None:
 def test_referrer_about_another_image_is_skipped() -> None:
     raw, _ = build_bundle_referrer(_subject(IMAGE_B), b"{}", media.SIGN_PREDICATE, CREATED)
     assert (
-        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r")
-        == []
+        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r") == []
     )
 
 
@@ -197,7 +194,7 @@ def test_bundle_referrer_with_two_layers_is_refused() -> None:
     bundle = _layer_json(media.BUNDLE_V03, 10, {})
     raw = _raw_manifest([bundle, bundle], subject=_subject(IMAGE_A).to_json())
     with pytest.raises(InvalidInputError, match="exactly one layer"):
-        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r")
+        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
 
 
 def test_bundle_declared_over_the_envelope_cap_is_refused() -> None:
@@ -205,7 +202,7 @@ def test_bundle_declared_over_the_envelope_cap_is_refused() -> None:
         [_layer_json(media.BUNDLE_V03, 200 * MiB, {})], subject=_subject(IMAGE_A).to_json()
     )
     with pytest.raises(LimitExceededError):
-        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r")
+        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
 
 
 def test_non_signature_referrers_carry_no_evidence() -> None:
@@ -215,8 +212,7 @@ def test_non_signature_referrers_carry_no_evidence() -> None:
         artifactType="application/spdx+json",
     )
     assert (
-        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r")
-        == []
+        evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r") == []
     )
 
 
@@ -225,9 +221,7 @@ def test_experimental_cosign_signature_referrer_is_read_like_a_sig_manifest() ->
     raw = _raw_manifest(
         [layer], subject=_subject(IMAGE_A).to_json(), artifactType=media.COSIGN_SIG_ARTIFACT
     )
-    [found] = evidence_from_referrer(
-        _manifest(raw), IMAGE_A, Layout.REFERRERS_API, DEFAULT_LIMITS, "r"
-    )
+    [found] = evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
     assert found.kind is EvidenceKind.SIMPLE_SIGNING
     assert found.signature == b"sig"
 
