@@ -118,7 +118,7 @@ def _rule_setting(
     rule = REGISTRY.get(rule_id) if isinstance(rule_id, str) else None
     if rule is None:
         raise PolicyError("unknown rule id", subject=where)
-    if isinstance(settings, str):
+    if isinstance(settings, str) or settings is False:
         settings = {"severity": settings}
     if settings is None:
         settings = {}
@@ -138,6 +138,8 @@ def _rule_setting(
 
 def _severity(value: Any, where: str, *, allow_off: bool) -> str:
     names = SEVERITY_NAMES if allow_off else SEVERITY_NAMES[:3]
+    if value is False and allow_off:
+        value = "off"  # YAML 1.1 reads a bare `off` as false
     if value not in names:
         raise PolicyError(f"severity {value!r} is not one of {', '.join(names)}", subject=where)
     return str(value)
