@@ -62,7 +62,7 @@ def sign_bundle(
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--certificate-identity", "identity")
 @click.option("--certificate-oidc-issuer", "issuer")
-@click.option("--key", "key_path", type=click.Path(dir_okay=False))
+@click.option("--key", "key_path")
 @click.option("--trusted-root", type=click.Path(dir_okay=False))
 @click.option("--staging", is_flag=True)
 @click.argument("artifact")

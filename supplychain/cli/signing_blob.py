@@ -85,7 +85,7 @@ def keys_generate(output_prefix: str, force: bool) -> None:
 
 
 @keys_group.command("import-cosign")
-@click.argument("cosign_key", type=click.Path(dir_okay=False))
+@click.argument("cosign_key")
 @click.option(
     "--output-prefix",
     default="imported",
@@ -101,7 +101,7 @@ def keys_import_cosign(cosign_key: str, output_prefix: str, force: bool) -> None
 
 
 @keys_group.command("export-cosign")
-@click.argument("private_key", type=click.Path(dir_okay=False))
+@click.argument("private_key")
 @click.option(
     "--output-prefix",
     default="cosign",
@@ -121,7 +121,6 @@ def keys_export_cosign(private_key: str, output_prefix: str, force: bool) -> Non
 @click.option(
     "--key",
     "key_path",
-    type=click.Path(dir_okay=False),
     help="Private key (cosign.key or PEM). Without it: keyless, with an ambient OIDC "
     "token (e.g. GitHub Actions).",
 )
@@ -186,7 +185,7 @@ def authority_from_options(
 @cli.command("verify-blob")
 @click.argument("file")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--key", "key_path", type=click.Path(dir_okay=False), help="Public key (PEM).")
+@click.option("--key", "key_path", help="Public key (PEM).")
 @click.option("--certificate-identity", "identity", help="Exact signer identity (SAN).")
 @click.option(
     "--certificate-identity-regexp", "identity_regexp", help="Signer identity regex (full match)."
