@@ -88,6 +88,8 @@ class _Scanner:
         if problem:
             index.note("sbom.layer.absolute-path", self.subject(entry.name[:200]), problem)
         head, _, base = path.rpartition("/")
+        if any(part.startswith(WHITEOUT + WHITEOUT) for part in path.split("/")[:-1]):
+            return  # inside AUFS metadata (.wh..wh.plnk/…): not part of the filesystem
         if base.startswith(WHITEOUT):
             if base == OPAQUE:
                 index.opaque.add(head)

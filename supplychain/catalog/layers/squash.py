@@ -95,6 +95,7 @@ class SquashedView:
         if record.kind is Kind.DIR:
             if existing is not None and existing.kind is Kind.DIR:
                 existing.mode = record.mode
+                existing.layer = number  # the directory entry was written again here
                 return
             holder.children[name] = Node(Kind.DIR, number, mode=record.mode)
             return
@@ -275,8 +276,10 @@ class SquashedView:
         return node.link if node is not None and node.kind is Kind.SYMLINK else None
 
     def layer_of(self, path: str) -> LayerRef | None:
+        """Files: the layer of the visible copy. Directories (a dist-info dir is a package's
+        location): the last layer that wrote the directory entry. The root: ``None``."""
         node = self._node(path)
-        if node is None or node.kind is Kind.DIR or node.layer < 0:
+        if node is None or node.layer < 0:
             return None
         return LayerRef(node.layer, self._diff_ids[node.layer])
 
