@@ -82,6 +82,10 @@ log = logging.getLogger("supplychain.registry")
 UPLOAD_CHUNK = 8 * 1024 * 1024
 
 
+class PreconditionFailed(NetworkError):
+    """A conditional PUT (``If-Match``) lost a race; read again and retry."""
+
+
 @dataclass(frozen=True)
 class FetchedManifest:
     """A manifest or index whose bytes were verified; ``raw`` is exactly what was hashed."""
@@ -90,6 +94,8 @@ class FetchedManifest:
     digest: Digest
     media_type: str
     manifest: Manifest
+    etag: str | None = None
+    """The registry's ``ETag`` (for ``If-Match`` on a later PUT of the same tag)."""
 
     @property
     def descriptor(self) -> Descriptor:
@@ -473,6 +479,7 @@ class RegistryClient:
             raise self._unexpected(response, what)
         content_type = response.headers.get("Content-Type")
         dcd = response.headers.get("Docker-Content-Digest")
+        etag = response.headers.get("ETag")
         try:
             raw = read_body(
                 response,
@@ -501,7 +508,7 @@ class RegistryClient:
             raw, digest=digest, content_type=content_type, what=what, limits=self.limits
         )
         return FetchedManifest(
-            raw=raw, digest=digest, media_type=manifest.media_type, manifest=manifest
+            raw=raw, digest=digest, media_type=manifest.media_type, manifest=manifest, etag=etag
         )
 
     def put_manifest(
@@ -511,9 +518,14 @@ class RegistryClient:
         media_type: str,
         *,
         tag: str | None = None,
+        if_match: str | None = None,
         deadline: Deadline | None = None,
     ) -> PushedManifest:
-        """PUT exact manifest bytes by digest, or to ``tag``; the registry's digest must match."""
+        """PUT exact manifest bytes by digest, or to ``tag``; the registry's digest must match.
+
+        ``if_match`` (an ETag from :meth:`get_manifest`) makes the PUT conditional; a registry
+        that honours it answers 412 when someone else wrote first: :class:`PreconditionFailed`.
+        """
         digest = Digest.of(raw)
         reference: str | Digest = tag if tag is not None else digest
         what = self._what(repo, reference)
@@ -531,10 +543,12 @@ class RegistryClient:
             scope=self._scope(repo, push=True),
             what=what,
             deadline=deadline,
-            headers={"Content-Type": media_type},
+            headers={"Content-Type": media_type, **({"If-Match": if_match} if if_match else {})},
             data=raw,
         )
         try:
+            if response.status_code == 412:
+                raise PreconditionFailed("the tag changed since it was read", subject=what)
             if response.status_code not in (200, 201, 202):
                 raise self._unexpected(response, what)
             dcd = response.headers.get("Docker-Content-Digest")
