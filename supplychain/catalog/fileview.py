@@ -188,6 +188,10 @@ class DirView:
             raise UsageError("no such directory", subject=str(root)) from exc
         if not stat.S_ISDIR(info.st_mode):
             raise UsageError("not a directory", subject=str(root))
+        # A rootfs does not change during a scan: walks and link resolutions are memoised
+        # (every cataloger asks; a Debian rootfs has tens of thousands of entries).
+        self._paths: list[str] | None = None
+        self._resolved: dict[tuple[str, bool], str | None] = {}
 
     # resolution
 
@@ -196,6 +200,14 @@ class DirView:
 
     def _resolve(self, path: str, *, follow_last: bool = True) -> str | None:
         """The canonical image path ``path`` names, or ``None`` when it dangles or loops."""
+        key = (path, follow_last)
+        if key not in self._resolved:
+            if len(self._resolved) > 200_000:
+                self._resolved.clear()
+            self._resolved[key] = self._resolve_uncached(path, follow_last=follow_last)
+        return self._resolved[key]
+
+    def _resolve_uncached(self, path: str, *, follow_last: bool) -> str | None:
         pending = normalize(path).split("/") if normalize(path) else []
         done: list[str] = []
         hops = 0
@@ -241,6 +253,11 @@ class DirView:
     # FileView
 
     def paths(self) -> Iterator[str]:
+        if self._paths is None:
+            self._paths = list(self._walk())
+        return iter(self._paths)
+
+    def _walk(self) -> Iterator[str]:
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
             rel_dir = os.path.relpath(dirpath, self.root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")

@@ -161,6 +161,7 @@ def license_ref(raw: str) -> ExtractedLicense:
     return ExtractedLicense(f"LicenseRef-{slug(raw, 40)}-{digest}", raw, raw[:200])
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize(raw: str | None) -> DeclaredLicense | None:
     """``raw`` metadata as an SPDX expression; ``None`` when it says nothing usable."""
     if raw is None:
@@ -241,25 +242,25 @@ def from_dep5(text: str) -> DeclaredLicense | None:
     """Licences of a Debian machine-readable copyright file (DEP-5); free text → ``None``.
 
     Every ``License:`` short name of the ``Files:`` paragraphs applies to some file, so the
-    package's declared licence is their conjunction.
+    package's declared licence is their conjunction. One pass over the lines: copyright files
+    can be long (full licence texts) and there is one per package.
     """
-    if not text.lstrip().lower().startswith("format:"):
+    if not text.lstrip()[:7].lower().startswith("format:"):
         return None
-    names: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        fields = _fields(paragraph)
-        if "files" in fields and fields.get("license"):
-            names.append(fields["license"])
-    parts = [p for p in (normalize(n) for n in sorted(set(names))) if p is not None]
-    return combine(parts)
-
-
-def _fields(paragraph: str) -> dict[str, str]:
-    """First line of each field of one deb822 paragraph (continuations ignored)."""
-    fields: dict[str, str] = {}
-    for line in paragraph.splitlines():
-        if not line or line[0] in " \t#" or ":" not in line:
+    names: set[str] = set()
+    in_files, license_name = False, ""
+    for line in [*text.splitlines(), ""]:
+        if not line.strip():
+            if in_files and license_name:
+                names.add(license_name)
+            in_files, license_name = False, ""
             continue
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip().lower(), value.strip())
-    return fields
+        if line[0] in " \t#":
+            continue
+        head = line[:8].lower()
+        if head.startswith("files:"):
+            in_files = True
+        elif head.startswith("license:") and not license_name:
+            license_name = line[8:].strip()
+    parts = [p for p in (normalize(n) for n in sorted(names)) if p is not None]
+    return combine(parts)

@@ -64,20 +64,30 @@ def check_namespace_base(base: str) -> str:
     return base.rstrip("/")
 
 
+_EMPTY_NAMESPACE = b'"documentNamespace": ""'
+
+
 def document_uuid(sbom: Sbom) -> uuid.UUID:
     """UUIDv5 over the SHA-256 of the document written with an empty namespace.
 
     The CycloneDX writer uses it as the serial number, so both documents of one scan share it.
     """
-    body = _render(_document(sbom, namespace=""))
+    return _uuid_of(_render(_document(sbom, namespace="")))
+
+
+def _uuid_of(body: bytes) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, hashlib.sha256(body).hexdigest())
 
 
 def write_spdx(sbom: Sbom, *, namespace_base: str = DEFAULT_NAMESPACE_BASE) -> bytes:
     """The SPDX 2.3 JSON bytes of ``sbom`` (UTF-8, 2-space indent, final newline)."""
     base = check_namespace_base(namespace_base)
-    namespace = f"{base}/{slug(sbom.name, 80)}-{document_uuid(sbom)}"
-    return _render(_document(sbom, namespace=namespace))
+    # Rendered once: the namespace is the only difference between the hashed form and the
+    # output, and its key/value text cannot occur elsewhere (strings inside are escaped).
+    body = _render(_document(sbom, namespace=""))
+    namespace = f"{base}/{slug(sbom.name, 80)}-{_uuid_of(body)}"
+    filled = json.dumps({"documentNamespace": namespace}, ensure_ascii=False)[1:-1]
+    return body.replace(_EMPTY_NAMESPACE, filled.encode("utf-8"), 1)
 
 
 def _render(doc: dict[str, Any]) -> bytes:
