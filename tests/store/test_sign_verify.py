@@ -411,7 +411,7 @@ def test_sig_manifest_with_1001_layers_is_refused_fast(
     """NT-F1 (the registry really stores it; every layer is the same small blob)."""
     image = push_image(registry, store, seed="f1")
     digest = Digest.parse(image.digest)
-    payload, signature = signer.simple_signing("x", digest)
+    payload, _signature = signer.simple_signing("x", digest)
     store.put_blob(image.ref.repository, payload)
     config = b"{}"
     store.put_blob(image.ref.repository, config)
@@ -449,7 +449,7 @@ def test_signature_layer_declared_200_mib_is_never_downloaded(
     repo = image.ref.repository
     store.put_blob(repo, mt.EMPTY_JSON)
     store.put_blob(repo, bundle)
-    raw, layer = build_bundle_referrer(subject, bundle, media.SIGN_PREDICATE, CREATED)
+    raw, _layer = build_bundle_referrer(subject, bundle, media.SIGN_PREDICATE, CREATED)
     doc = json.loads(raw)
     doc["layers"][0]["size"] = 200 * MiB
     store.put_manifest(
