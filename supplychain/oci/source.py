@@ -326,6 +326,7 @@ class ImageSource(ABC):
     def __init__(self, *, display: str, top: Manifest, tag: str | None, limits: Limits) -> None:
         self.display = display
         self._top = top
+        self._entries: list[tuple[Platform, Descriptor]] | None = None
         self.tag = tag
         self.limits = limits
 
@@ -409,12 +410,16 @@ class ImageSource(ABC):
         out (SBOM.md §A.2). Entries without a ``platform`` take it from their config. Nesting
         deeper than ``limits.index_nesting`` indexes is refused (LimitExceededError).
         """
+        if self._entries is not None:
+            return list(self._entries)
         top = self._top
-        if isinstance(top, ImageManifest):
-            return [(self._single_platform(top), self._top_descriptor())]
         out: list[tuple[Platform, Descriptor]] = []
-        self._walk_index(top, 1, out, set())
-        return out
+        if isinstance(top, ImageManifest):
+            out.append((self._single_platform(top), self._top_descriptor()))
+        else:
+            self._walk_index(top, 1, out, set(), [0])
+        self._entries = out
+        return list(out)
 
     def _walk_index(
         self,
@@ -422,7 +427,16 @@ class ImageSource(ABC):
         depth: int,
         out: list[tuple[Platform, Descriptor]],
         seen: set[Digest],
+        walked: list[int],
     ) -> None:
+        # Nested indexes multiply: 1000 entries each of 1000 entries would be a million
+        # fetches, so the entry cap counts every index visited, not just one.
+        walked[0] += len(index.manifests)
+        if walked[0] > self.limits.index_descriptors:
+            raise LimitExceededError(
+                f"indexes list more than {self.limits.index_descriptors} entries in all",
+                subject=f"{self.display} index {index.digest}",
+            )
         if depth > self.limits.index_nesting:
             raise LimitExceededError(
                 f"indexes nested more than {self.limits.index_nesting} deep",
@@ -438,9 +452,12 @@ class ImageSource(ABC):
                 continue
             if desc.media_type in mt.INDEX_TYPES:
                 child = self.fetch_manifest(desc)
-                if not isinstance(child, ImageIndex):  # pragma: no cover - parse enforces
-                    raise InvalidInputError("expected an index", subject=str(desc.digest))
-                self._walk_index(child, depth + 1, out, seen)
+                if not isinstance(child, ImageIndex):
+                    raise InvalidInputError(
+                        "descriptor says index but the blob is a manifest",
+                        subject=f"{self.display} manifest {desc.digest}",
+                    )
+                self._walk_index(child, depth + 1, out, seen, walked)
             elif desc.media_type in mt.MANIFEST_TYPES:
                 platform = desc.platform
                 if platform is None:

@@ -351,3 +351,32 @@ def test_base256_size_field_is_parsed(tmp_path: Path) -> None:
     members = index_tar(str(path), what="b256")
     assert members["a"].size == 1
     assert struct.calcsize("<I") == 4  # keep struct import honest for the header math above
+
+
+def test_entry_cap_counts_nested_indexes_together(tmp_path: Path) -> None:
+    # 4 inner indexes of 4 entries each: under a per-index cap of 5, over a total of 5.
+    writer = LayoutWriter(tmp_path)
+    inner = []
+    for n in range(4):
+        images = [
+            add_image(writer, Platform("linux", "amd64"), [{"a": f"{n}-{i}".encode()}]).manifest
+            for i in range(4)
+        ]
+        inner.append(add_index(writer, images))
+    writer.write_index([add_index(writer, inner)])
+    with open_image_source(f"oci:{tmp_path}") as src:
+        assert len(src.platforms()) == 16
+    with (
+        open_image_source(f"oci:{tmp_path}", limits=Limits(index_descriptors=5)) as src,
+        pytest.raises(LimitExceededError, match="in all"),
+    ):
+        src.platforms()
+
+
+def test_index_entry_that_is_really_a_manifest(tmp_path: Path) -> None:
+    writer = LayoutWriter(tmp_path)
+    image = add_image(writer, Platform("linux", "amd64"), [{"a": b"1"}])
+    lying = image.manifest.__class__(mt.OCI_INDEX, image.manifest.digest, image.manifest.size)
+    writer.write_index([add_index(writer, [lying])])
+    with open_image_source(f"oci:{tmp_path}") as src, pytest.raises(InvalidInputError):
+        src.platforms()
