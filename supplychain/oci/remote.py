@@ -13,15 +13,16 @@ one behaviour (drain-and-verify when the ``with`` block ends) whatever the sourc
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from supplychain.errors import LimitExceededError
 from supplychain.model import Descriptor, Digest
 from supplychain.oci.auth import CredentialSource
 from supplychain.oci.limits import DEFAULT_LIMITS, Limits
-from supplychain.oci.manifest import Manifest
+from supplychain.oci.manifest import ImageManifest, Manifest
 from supplychain.oci.reference import ImageRef
+from supplychain.oci.referrers import Referrers
 from supplychain.oci.registry import RegistryClient
 from supplychain.oci.source import ImageSource, SourceKind, SourceSpec
 
@@ -44,6 +45,7 @@ class RemoteSource(ImageSource):
         self.ref = ref
         self.client = client
         self._owns_client = owns_client
+        self._finder: Referrers | None = None
         self.display = ref.name
         self.limits = limits
         if ref.digest is not None:
@@ -74,21 +76,53 @@ class RemoteSource(ImageSource):
         return stream  # type: ignore[return-value]  # BlobStream is an io.RawIOBase
 
     def referrers(self, digest: Digest | None = None) -> list[Descriptor] | None:
-        """Referrers of ``digest`` (default: the resolved top digest), API or tag fallback.
+        """Referrers of ``digest`` (default: the resolved top digest), each one verified.
 
-        Uses :mod:`supplychain.oci.referrers` (the registry client's referrers support); the
-        list is a hint (FORMATS.md §1.7): consumers verify each candidate's ``subject``.
+        The registry's list (referrers API, or the ``sha256-<hex>`` fallback tag) is only a
+        hint (FORMATS.md §1.7): every candidate is fetched by digest and kept only if its own
+        ``subject`` names ``digest``. The descriptors returned carry the artifact type and
+        annotations of the verified manifest, not the hint's. More candidates than
+        ``Limits.referrers_opened`` is an error rather than a silently shortened list.
         """
         target = digest or self.digest
         if target is None:  # pragma: no cover - a registry source always has a digest
             return None
-        try:
-            module: Any = importlib.import_module("supplychain.oci.referrers")
-        except ModuleNotFoundError:
-            log.warning("referrers support is not installed; referrers not listed")
-            return None
-        listed = module.list_referrers(self.client, self.ref.repository, target)
-        return [d for d in listed if isinstance(d, Descriptor)]
+        repo = self.ref.repository
+        finder = self._referrers_finder()
+        candidates = list(finder.find(repo, target))
+        if len(candidates) > self.limits.referrers_opened:
+            raise LimitExceededError(
+                f"{len(candidates)} referrers listed, over the limit of "
+                f"{self.limits.referrers_opened} to open",
+                subject=f"{self.ref.name}@{target}",
+            )
+        verified: list[Descriptor] = []
+        for candidate in candidates:
+            fetched = finder.open_verified(repo, target, candidate)
+            if fetched is None:
+                log.info("ignoring referrer %s: its subject is not %s", candidate.digest, target)
+                continue
+            manifest = fetched.manifest
+            artifact_type = (
+                manifest.effective_artifact_type
+                if isinstance(manifest, ImageManifest)
+                else manifest.artifact_type
+            )
+            verified.append(
+                Descriptor(
+                    media_type=fetched.media_type,
+                    digest=fetched.digest,
+                    size=len(fetched.raw),
+                    annotations=dict(manifest.annotations),
+                    artifact_type=artifact_type,
+                )
+            )
+        return verified
+
+    def _referrers_finder(self) -> Referrers:
+        if self._finder is None:
+            self._finder = Referrers(self.client)
+        return self._finder
 
     def close(self) -> None:
         if self._owns_client:

@@ -15,10 +15,12 @@ import pytest
 from supplychain.cli import inspect as inspect_mod
 from supplychain.cli.main import run
 from supplychain.errors import ExitCode
-from supplychain.model import Digest
+from supplychain.model import Descriptor, Digest
+from supplychain.oci import mediatypes as mt
 from supplychain.oci.auth import Anonymous
 from supplychain.oci.copy import copy_image
 from supplychain.oci.limits import Limits
+from supplychain.oci.referrers import Referrers, add_entry, fallback_tag, referrer_entry
 from supplychain.oci.registry import RegistryClient
 from supplychain.oci.source import open_image_source
 from tests.fixtures.hostile import HostileProxy
@@ -270,3 +272,56 @@ def test_registry_corrupt_blob_exit_1(
     hostile.add("corrupt_body", path=r"/blobs/sha256:")
     assert run(["inspect", f"{proxied}:v1"]) == ExitCode.REJECTED  # the config is a blob
     assert "does not match" in capsys.readouterr().err
+
+
+def _push_referrer(
+    client: RegistryClient, repo: str, subject: Descriptor, artifact_type: str, seed: bytes
+) -> Descriptor:
+    """An artifact manifest whose ``subject`` is ``subject``, pushed by digest (no tag)."""
+    client.push_blob(repo, mt.EMPTY_JSON)
+    layer = client.push_blob(repo, seed)
+    document = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": {"mediaType": mt.OCI_EMPTY, "digest": mt.EMPTY_DIGEST, "size": 2},
+        "layers": [
+            {"mediaType": "application/json", "digest": str(layer.digest), "size": len(seed)}
+        ],
+        "subject": subject.to_json(),
+        "annotations": {"org.example.seed": seed.decode()},
+    }
+    raw = json.dumps(document).encode()
+    return Referrers(client).push(repo, raw, mt.OCI_MANIFEST).descriptor
+
+
+@pytest.mark.registry
+def test_registry_referrers_listed_after_subject_check(
+    pushed_sample: str, registry: RegistryServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = RegistryClient(registry.host, credentials=Anonymous())
+    repo = pushed_sample.split("/", 1)[1]
+    index = client.get_manifest(repo, "v1")
+    genuine = _push_referrer(client, repo, index.descriptor, "application/vnd.example.sbom", b"1")
+    # A decoy listed in the index's fallback tag whose own subject is another manifest: a hint
+    # the registry (or an attacker with push rights) can plant, never shown as a referrer.
+    other = client.get_manifest(repo, Digest.parse(json.loads(index.raw)["manifests"][0]["digest"]))
+    decoy = _push_referrer(client, repo, other.descriptor, "application/vnd.example.evil", b"2")
+    tag = fallback_tag(index.digest)
+    existing = client.get_manifest(repo, tag)
+    decoy_manifest = client.get_manifest(repo, decoy.digest).manifest
+    raw = add_entry(existing, referrer_entry(decoy_manifest), what=tag)
+    assert raw is not None
+    client.put_manifest(repo, raw, mt.OCI_INDEX, tag=tag)
+
+    report = _json(capsys, f"{pushed_sample}:v1")
+    referrers = report["referrers"]
+    assert isinstance(referrers, list) and len(referrers) == 1
+    (found,) = referrers
+    assert found["digest"] == str(genuine.digest)
+    assert found["artifactType"] == "application/vnd.example.sbom"
+    assert found["annotations"] == {"org.example.seed": "1"}
+    assert run(["inspect", f"{pushed_sample}:v1"]) == 0
+    out = capsys.readouterr().out
+    assert f"{genuine.digest}  application/vnd.example.sbom" in out
+    assert str(decoy.digest) not in out
