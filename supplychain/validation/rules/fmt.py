@@ -13,7 +13,7 @@ from typing import Any
 from supplychain.validation.findings import Hit
 from supplychain.validation.licenses import check_expression
 from supplychain.validation.rules.base import Context, rule
-from supplychain.validation.schema import schema_errors, spdx_validator
+from supplychain.validation.schema import schema_errors
 
 
 # VALIDATION.md §5: spdx-tools 0.8.5 messages that are wrong about valid documents.
@@ -63,7 +63,7 @@ def json_format(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
 )
 def json_schema(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     limit = int(params["max_findings"])
-    for count, (pointer, message) in enumerate(schema_errors(spdx_validator(), ctx.doc)):
+    for count, (pointer, message) in enumerate(schema_errors(ctx.doc)):
         if count >= limit:
             yield Hit(f"more schema violations not shown (limit {limit})", "")
             return
