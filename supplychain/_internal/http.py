@@ -289,7 +289,7 @@ class HttpClient:
                 )
             target = urljoin(response.url, location)
             self._check_redirect(current, target, what)
-            if origin(target)[1:] != origin(current)[1:] or origin(target)[0] != origin(current)[0]:
+            if origin(target) != origin(current):
                 # Credentials are for the host that asked for them, never for where it points.
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             if response.status_code == 303 or (

@@ -32,11 +32,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from supplychain._internal import strictjson
-from supplychain._internal.http import Deadline, HttpClient, is_loopback_host, read_body
-from supplychain.errors import AuthError, Error, InvalidInputError, UsageError
+from supplychain._internal.http import Deadline, HttpClient, read_body
+from supplychain.errors import AuthError, InvalidInputError, UsageError
 
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 _HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
@@ -310,7 +310,11 @@ class Authenticator:
         return None
 
     def answer(self, challenge_header: str | None, scope: str, deadline: Deadline) -> str:
-        """The Authorization value that answers this 401 challenge, or AuthError."""
+        """The Authorization value that answers this 401 challenge, or AuthError.
+
+        Basic credentials go straight to the registry: the client only speaks plain HTTP to
+        loopback or to a host the user named as insecure, so this is HTTPS otherwise.
+        """
         challenge = parse_challenge(challenge_header)
         if challenge is None:
             raise AuthError("registry refused the request and sent no challenge", subject=self.host)
@@ -321,7 +325,6 @@ class Authenticator:
                     subject=self.host,
                     hint="docker login, or a credential helper in the Docker config",
                 )
-            self._require_safe_transport(f"https://{self.host}", "registry")
             with self._lock:
                 self._basic = True
             return self.credentials.basic_header()
@@ -329,19 +332,19 @@ class Authenticator:
             return self._token(challenge, scope, deadline)
         raise AuthError(f"unsupported auth scheme {challenge.scheme!r}", subject=self.host)
 
-    def _require_safe_transport(self, url: str, what: str) -> None:
-        """Credentials travel only over HTTPS, or to loopback (tests, local registries)."""
-        parts = urlsplit(url)
+    def _check_realm(self, realm: str) -> None:
+        """A token realm gets credentials only over HTTPS, or plain HTTP on loopback/insecure."""
+        parts = urlsplit(realm)
+        if parts.scheme == "https":
+            return
         host = parts.hostname or ""
-        netloc = f"[{host}]" if ":" in host else host
-        if (
-            parts.scheme != "https"
-            and not is_loopback_host(netloc)
-            and not (self.http.plain_http_allowed(host, parts.port) and is_loopback_host(self.host))
-        ):
-            raise AuthError(
-                f"refusing to send credentials to a non-HTTPS {what}", subject=self.host
-            )
+        if parts.scheme == "http" and self.http.plain_http_allowed(host, parts.port):
+            return
+        raise AuthError(
+            "refusing to send credentials to a non-HTTPS token realm",
+            subject=self.host,
+            hint="the realm must be HTTPS",
+        )
 
     def _token(self, challenge: Challenge, scope: str, deadline: Deadline) -> str:
         realm = challenge.params.get("realm")
@@ -351,7 +354,7 @@ class Authenticator:
         if parts.scheme not in ("https", "http"):
             raise AuthError("token realm is not an HTTP(S) URL", subject=self.host)
         service = challenge.params.get("service", "")
-        scopes = [scope] if scope else []
+        scopes = scope.split()
         asked = challenge.params.get("scope")
         if asked:
             for extra in asked.split(" "):
@@ -363,14 +366,7 @@ class Authenticator:
             if cached is not None and cached.expires > self.clock():
                 self._by_scope[scope] = cached
                 return cached.header
-        if parts.scheme == "http":
-            netloc = parts.hostname or ""
-            if not is_loopback_host(netloc) and not self.http.plain_http_allowed(
-                netloc, parts.port
-            ):
-                raise AuthError(
-                    "token realm is plain HTTP", subject=self.host, hint="the realm must be HTTPS"
-                )
+        self._check_realm(realm)
         token = self._fetch_token(realm, service, scopes, deadline)
         with self._lock:
             self._tokens[key] = token
@@ -389,7 +385,6 @@ class Authenticator:
             params["scope"] = scopes
         method, data = "GET", None
         if creds is not None:
-            self._require_safe_transport(realm, "token realm")
             if creds.identity_token:
                 method = "POST"
                 form = {
@@ -400,27 +395,22 @@ class Authenticator:
                 }
                 if scopes:
                     form["scope"] = " ".join(scopes)
-                from urllib.parse import urlencode
-
                 data = urlencode(form).encode()
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
                 params = {}
             else:
                 headers["Authorization"] = creds.basic_header()
         self.token_requests += 1
-        try:
-            response = self.http.request(
-                method,
-                realm,
-                what=f"token for {self.host}",
-                deadline=deadline,
-                headers=headers,
-                data=data,
-                params=params,
-                follow_redirects=False,
-            )
-        except Error:
-            raise
+        response = self.http.request(
+            method,
+            realm,
+            what=f"token for {self.host}",
+            deadline=deadline,
+            headers=headers,
+            data=data,
+            params=params,
+            follow_redirects=False,
+        )
         status = response.status_code
         body = read_body(
             response, cap=TOKEN_RESPONSE_MAX, deadline=deadline, what=f"token for {self.host}"

@@ -344,8 +344,6 @@ class RegistryClient:
         detail = f" ({code})" if code else ""
         if status == 404:
             return NotFoundError(f"not found{detail}", subject=what)
-        if status in (400, 405, 413, 415) or 400 <= status < 500:
-            return NetworkError(f"registry answered HTTP {status}{detail}", subject=what)
         return NetworkError(f"registry answered HTTP {status}{detail}", subject=what)
 
     @staticmethod

@@ -229,3 +229,18 @@ def test_basic_credentials_never_sent_to_plain_http_realm() -> None:
             'Bearer realm="http://auth.example/token",service="s"', "", HttpClient().deadline()
         )
     assert "HTTPS" in info.value.diagnostics()
+
+
+def test_token_auth_mount_asks_for_both_scopes(token_registry: RegistryServer) -> None:
+    issuer = token_registry.token_issuer
+    assert issuer is not None
+    client = RegistryClient(token_registry.host, credentials=creds_for(token_registry))
+    source, target = token_registry.repo("msrc"), token_registry.repo("mdst")
+    desc = client.push_blob(source, b"shared layer bytes")
+    assert client.mount_blob(target, desc.digest, source) is True
+    assert client.blob_exists(target, desc.digest) == desc.size
+    assert any(
+        f"repository:{source}:pull" in r["scopes"]
+        and f"repository:{target}:pull,push" in r["scopes"]
+        for r in issuer.requests_seen
+    )
