@@ -40,7 +40,7 @@ class ApkCataloger:
         except Error as exc:
             result.warn("sbom.bad-metadata", INSTALLED, exc.message)
             return result
-        records = [r for r in _records(text) if r[0].get("P")]
+        records = [r for r in _records(text) if r[0].get("P", [""])[0].strip()]
         by_name: dict[str, str] = {}
         provides: dict[str, str] = {}
         parsed = []

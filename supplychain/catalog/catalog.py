@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from supplychain.catalog.npm import NpmCataloger
 from supplychain.catalog.os_release import Distro, detect
 from supplychain.catalog.python import PythonCataloger
 from supplychain.catalog.rpm import RpmCataloger
+from supplychain.errors import Error
 from supplychain.model.sbom import (
     NOASSERTION,
     NONE,
@@ -114,7 +116,13 @@ def catalog_view(view: FileView, catalogers: Sequence[Cataloger] | None = None) 
         )
         os_ref = merged.add(os_pkg)
     for cataloger in catalogers or default_catalogers():
-        merged.extend(cataloger.catalog(view, distro))
+        try:
+            merged.extend(cataloger.catalog(view, distro))
+        except (Error, OSError, ValueError, LookupError, RecursionError, struct.error) as exc:
+            # A cataloger tripping over hostile metadata must not sink the other ecosystems;
+            # the document says it is incomplete instead of silently missing packages.
+            merged.warn("sbom.cataloger-failed", cataloger.name, f"{type(exc).__name__}: {exc}")
+            merged.properties.add(("supplychain:composition", "incomplete"))
     _link_owned(merged)
     return Catalog(merged, distro, os_ref)
 

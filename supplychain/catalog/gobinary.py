@@ -53,6 +53,9 @@ class GoBinaryCataloger:
     name = "gobinary"
     version = "1"
     magics: tuple[bytes, ...] = MAGICS
+    # A magic-matched file is only worth capturing if it holds one of these (build-info magic,
+    # or a UPX header we report): keeps every other ELF of a distro out of the layer capture.
+    content_markers: tuple[bytes, ...] = (b"\xff Go buildinf:", b"UPX!")
 
     def wants(self, path: str) -> bool:
         return False  # by content only: see ``magics``

@@ -178,3 +178,70 @@ def test_cyclonedx_details() -> None:
     req = next(c for c in doc["components"] if c["name"] == "requests")
     assert req["supplier"] == {"name": "Kenneth Reitz"}
     assert req["licenses"] == [{"expression": "Apache-2.0"}]
+
+
+def go_module_sbom() -> Sbom:
+    """Shape of the Go engineer's module SBOM (SBOM.md §E.4): application root, h1 annotations."""
+    from supplychain.model.sbom import (
+        NOASSERTION,
+        NONE,
+        Package,
+        Purpose,
+        RelType,
+        SbomBuilder,
+        package_ref,
+    )
+
+    b = SbomBuilder("example.com/app", datetime(2025, 1, 1, tzinfo=timezone.utc))
+    b.root = b.add_package(
+        Package(
+            ref=package_ref("GoModule", "example.com/app", "pkg:golang/example.com/app"),
+            name="example.com/app",
+            version="v0.0.0-20250101120000-0123456789ab",
+            purl="pkg:golang/example.com/app@v0.0.0-20250101120000-0123456789ab",
+            kind="golang",
+            purpose=Purpose.APPLICATION,
+            properties=(("supplychain:golang:toolchain", "go1.22.4"),),
+        )
+    )
+    lib = b.add_package(
+        Package(
+            ref=package_ref("Package-golang", "example.com/lib", "lib"),
+            name="example.com/lib",
+            version="v1.2.0",
+            purl="pkg:golang/example.com/lib@v1.2.0",
+            kind="golang",
+            purpose=Purpose.LIBRARY,
+            properties=(("supplychain:golang:h1", "h1:" + "A" * 43 + "="),),
+        )
+    )
+    util = b.add_package(
+        Package(
+            ref=package_ref("Package-golang", "github.com/acme/util", "util"),
+            name="github.com/acme/util",
+            version="v1.1.2",
+            purl="pkg:golang/github.com/acme/util@v1.1.2",
+            kind="golang",
+            purpose=Purpose.LIBRARY,
+        )
+    )
+    b.relate(b.root, RelType.DEPENDS_ON, lib)
+    b.relate(lib, RelType.DEPENDS_ON, util)
+    b.relate(util, RelType.DEPENDS_ON, NONE)
+    b.relate(lib, RelType.DEPENDS_ON, NOASSERTION)
+    return b.build()
+
+
+def test_go_module_documents(tmp_path: Path) -> None:
+    sbom = go_module_sbom()
+    spdx = write_spdx(sbom)
+    cdx = write_cyclonedx(sbom)
+    assert_valid_spdx(spdx, tmp_path)
+    assert_valid_cyclonedx(cdx)
+    doc = json.loads(cdx)
+    assert doc["metadata"]["component"]["type"] == "application"
+    assert "hashes" not in json.dumps(doc)  # an h1: sum is never a hash
+    props = doc["components"][0]["properties"]
+    assert {"name": "supplychain:golang:h1", "value": "h1:" + "A" * 43 + "="} in props
+    spdx_doc = json.loads(spdx)
+    assert all("checksums" not in p for p in spdx_doc["packages"])
