@@ -117,7 +117,7 @@ def keys_export_cosign(private_key: str, output_prefix: str, force: bool) -> Non
 
 
 @cli.command("sign-blob")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option(
     "--key",
     "key_path",
@@ -133,12 +133,14 @@ def keys_export_cosign(private_key: str, output_prefix: str, force: bool) -> Non
 )
 def sign_blob(file: str, key_path: str | None, bundle_path: str) -> None:
     """Sign FILE (e.g. a Helm chart) into a Sigstore bundle."""
-    data = read_bounded(file, limit=1 << 31, what=file)
+    if _DIGEST_ARG.fullmatch(file):
+        raise UsageError("sign-blob needs the file itself", subject=file)
+    digest = artifact_digest(file)
     if key_path is None:
-        raw = sign.sign_blob_keyless(data)
+        raw = sign.sign_blob_keyless(digest)
     else:
         key = keys.load_private_key_file(key_path, read_password)
-        raw = sign.sign_blob(data, key)
+        raw = sign.sign_blob_digest(digest, key)
     atomic_write_bytes(bundle_path, raw)
     if not SETTINGS.quiet:
         click.echo(f"Bundle written to {bundle_path}", err=True)

@@ -149,6 +149,15 @@ class PrivateKey:
             return self.key.sign(data, ec.ECDSA(algorithm))
         return self.key.sign(data, padding.PKCS1v15(), algorithm)
 
+    def sign_prehashed(self, digest: bytes) -> bytes:
+        """Sign a message known by its hash (the key's hash algorithm), for streamed blobs."""
+        algorithm = _hash_for(self.key.public_key())
+        if len(digest) != algorithm.digest_size:
+            raise UsageError("message digest has the wrong length for this key")
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.sign(digest, ec.ECDSA(Prehashed(algorithm)))
+        return self.key.sign(digest, padding.PKCS1v15(), Prehashed(algorithm))
+
     @property
     def pkcs8_der(self) -> bytes:
         return self.key.private_bytes(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from supplychain.errors import CouldNotCheckError, Error, NetworkError
+from supplychain.errors import CouldNotCheckError, Error, NetworkError, UsageError
 from supplychain.model.digest import Digest
 from supplychain.signing import bundle as bundle_mod
 from supplychain.signing import dsse, intoto, payloads
@@ -70,8 +70,20 @@ def sign_simple_signing(
 
 def sign_blob(data: bytes, key: PrivateKey) -> bytes:
     """A v0.3 bundle with a message signature over ``data`` (SHA2_256)."""
-    signature = key.sign(data)
-    content = bundle_mod.MessageSignature("SHA2_256", hashlib.sha256(data).digest(), signature)
+    return sign_blob_digest(Digest.of(data), key)
+
+
+def sign_blob_digest(digest: Digest, key: PrivateKey) -> bytes:
+    """Like ``sign_blob`` for a blob known by its sha256 (hashed while streaming).
+
+    The signature is over the message itself (prehashed), so it verifies like cosign's and
+    sigstore's blob signatures. Only SHA-256 keys (ECDSA P-256, RSA) can sign this way.
+    """
+    if digest.algorithm != "sha256":
+        raise UsageError("blob signatures bind sha256 digests only", subject=str(digest))
+    raw = bytes.fromhex(digest.hex)
+    signature = key.sign_prehashed(raw)
+    content = bundle_mod.MessageSignature("SHA2_256", raw, signature)
     return bundle_mod.build_key_bundle(content, key_hint=key_hint(key))
 
 
@@ -96,9 +108,19 @@ def ambient_identity_token() -> str:
     return token
 
 
-def sign_blob_keyless(data: bytes, *, token: str | None = None) -> bytes:
+def sign_blob_keyless(data: bytes | Digest, *, token: str | None = None) -> bytes:
     """Keyless blob signature via sigstore-python (Fulcio + Rekor, public-good instance)."""
-    return _keyless(lambda signer: signer.sign_artifact(data), token)
+
+    def run(signer: Any) -> Any:
+        if isinstance(data, bytes):
+            return signer.sign_artifact(data)
+        from sigstore.hashes import Hashed
+        from sigstore_models.common.v1 import HashAlgorithm
+
+        hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(data.hex))
+        return signer.sign_artifact(hashed)
+
+    return _keyless(run, token)
 
 
 def sign_statement_keyless(statement: bytes, *, token: str | None = None) -> bytes:

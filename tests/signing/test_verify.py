@@ -383,3 +383,13 @@ def test_nt_c5_corrupted_legacy_rekor_bundle_is_rejection(key: keys.PrivateKey) 
             rekor_bundle=b'{"SignedEntryTimestamp": "x", "Payload": {',
             require_tlog=False,
         )
+
+
+def test_streamed_blob_signature_is_a_plain_signature_over_the_bytes(key: keys.PrivateKey) -> None:
+    """sign_blob_digest signs prehashed, yet the result verifies over the data (cosign-style)."""
+    data = b"x" * 100_000
+    doc = json.loads(sign.sign_blob_digest(Digest.of(data), key))
+    signature = base64.b64decode(doc["messageSignature"]["signature"])
+    key.public_key.verify(signature, data)
+    with pytest.raises(VerificationError):
+        key.public_key.verify(signature, data + b"y")
