@@ -32,6 +32,7 @@ from supplychain.oci.manifest import ImageIndex, ImageManifest, Manifest, parse_
 from supplychain.oci.platform import PlatformSelection, SelectionMode
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.registry import RegistryClient
+from supplychain.oci.remote import RemoteSource
 from supplychain.oci.source import ImageSource, VerifiedStream
 
 SMALL_BLOB = 4 * 1024 * 1024
@@ -74,12 +75,10 @@ class _Copier:
 
     def _mount_repository(self) -> str | None:
         """The source repository when it lives on the destination registry (mount possible)."""
-        ref = getattr(self.source, "ref", None)
-        host = getattr(getattr(self.source, "client", None), "host", None)
-        if ref is None or host is None or host != self.client.host:
+        source = self.source
+        if not isinstance(source, RemoteSource) or source.client.host != self.client.host:
             return None
-        repo = getattr(ref, "repository", None)
-        return repo if isinstance(repo, str) and repo != self.repository else None
+        return source.repository if source.repository != self.repository else None
 
     # blobs --------------------------------------------------------------------------------
 
