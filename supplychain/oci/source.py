@@ -691,9 +691,25 @@ def open_source(
         from supplychain.oci.archive import open_docker_archive
 
         return open_docker_archive(spec, limits=limits)
+    _refuse_local_path_as_reference(text)
     from supplychain.oci.remote import open_remote
 
     return open_remote(spec, limits=limits, insecure_registries=insecure_registries)
+
+
+def _refuse_local_path_as_reference(text: str) -> None:
+    """A bare path that exists locally is almost surely not meant as a Docker Hub repository.
+
+    ``testdata/images/sample-oci`` is also a valid reference (``docker.io/testdata/...``), and
+    sending it to Docker Hub would fail slowly and confusingly; name the prefix instead.
+    """
+    if os.path.isdir(text) and os.path.exists(os.path.join(text, "oci-layout")):
+        hint = f"for an OCI layout write oci:{text}"
+    elif os.path.isfile(text):
+        hint = f"for an archive write docker-archive:{text} or oci-archive:{text}"
+    else:
+        return
+    raise UsageError("is a local path, not a registry reference", subject=text, hint=hint)
 
 
 def open_image_source(

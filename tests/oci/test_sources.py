@@ -348,3 +348,10 @@ def test_verified_stream_never_reads_past_size_plus_one() -> None:
         while stream.read(64 * 1024):
             pass
     assert endless.served <= 1001
+
+
+def test_bare_local_path_is_not_sent_to_docker_hub() -> None:
+    with pytest.raises(UsageError, match=r"oci:"):
+        open_source(str(SAMPLE_OCI))
+    with pytest.raises(UsageError, match=r"docker-archive:"):
+        open_source(str(SAMPLE_DOCKER))
