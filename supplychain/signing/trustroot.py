@@ -9,6 +9,7 @@ log keys, their ids and validity windows, parsed here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -93,6 +94,7 @@ def load_file(path: str | os.PathLike[str]) -> TrustedRoot:
         raise UsageError(exc.message, subject=exc.subject, hint=exc.hint) from exc
 
 
+@functools.lru_cache(maxsize=1)
 def production() -> TrustedRoot:
     """The Sigstore public-good root embedded in sigstore-python (no network)."""
     path = resources.files("sigstore") / "_store" / _PRODUCTION_DIR / "trusted_root.json"

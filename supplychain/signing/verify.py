@@ -17,10 +17,11 @@ verified and bound (class C), required or not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from supplychain.errors import (
     Error,
@@ -268,21 +269,14 @@ def _sigstore(raw: bytes, san: str, issuer: str, trust: trustroot.TrustedRoot | 
     """sigstore-python's verifier, bundle and an identity policy for the already-matched SAN."""
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle as SigstoreBundle
-    from sigstore.models import TrustedRoot as SigstoreRoot
-    from sigstore.verify import Verifier, policy
+    from sigstore.verify import policy
 
     try:
         sig_bundle = SigstoreBundle.from_json(raw)
     except (SigstoreError, ValueError) as exc:
         raise VerificationError(f"bundle rejected: {exc}", subject=what) from exc
     try:
-        if trust is None:
-            verifier = Verifier.production(offline=True)
-        else:
-            from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
-
-            adjusted = _inclusive_tsa_validity(trust.raw)
-            verifier = Verifier(trusted_root=SigstoreRoot(TrustedRootModel.from_json(adjusted)))
+        verifier = _sigstore_verifier(None if trust is None else trust.raw)
     except (SigstoreError, ValueError) as exc:
         raise UsageError(
             f"trusted root rejected: {str(exc).splitlines()[0]}",
@@ -290,6 +284,22 @@ def _sigstore(raw: bytes, san: str, issuer: str, trust: trustroot.TrustedRoot | 
         ) from exc
     identity_policy = policy.AllOf([policy.Identity(identity=san), _IssuerPolicy(issuer)])
     return verifier, sig_bundle, identity_policy
+
+
+@functools.lru_cache(maxsize=8)
+def _sigstore_verifier(raw_root: bytes | None) -> Any:
+    """One sigstore-python Verifier per trusted root (building one parses the whole root).
+
+    ``None`` = the public-good root from sigstore-python's embedded TUF data, offline.
+    """
+    from sigstore.models import TrustedRoot as SigstoreRoot
+    from sigstore.verify import Verifier
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
+
+    if raw_root is None:
+        return Verifier.production(offline=True)
+    adjusted = _inclusive_tsa_validity(raw_root)
+    return Verifier(trusted_root=SigstoreRoot(TrustedRootModel.from_json(adjusted)))
 
 
 def _inclusive_tsa_validity(raw: bytes) -> bytes:
