@@ -4,8 +4,9 @@ The database is opened with the stdlib ``sqlite3`` on a private copy (never the 
 place: sqlite may write journals next to it), and each ``Packages.blob`` is an RPM header that
 we parse ourselves (layout after rpm's ``headerImport``: entry count, data length, 16-byte index
 entries, data store), bounds-checking every offset because the blob is image data. The older
-Berkeley DB (``Packages``) and NDB (``Packages.db``) formats are detected and reported, with the
-document marked incomplete, rather than silently producing an empty list.
+Berkeley DB ``Packages`` file (RHEL ≤ 8) is read with our own page walker (``rpm_bdb``); the NDB
+format (``Packages.db``, SUSE) is detected and reported, with the document marked incomplete,
+rather than silently producing an empty list.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from supplychain._internal.fileio import private_tempdir
@@ -21,15 +22,15 @@ from supplychain.catalog import licenses, purl
 from supplychain.catalog.base import CatalogResult, make_package
 from supplychain.catalog.fileview import FileView
 from supplychain.catalog.os_release import Distro
+from supplychain.catalog.rpm_bdb import BdbError, hash_values
 from supplychain.errors import Error
 from supplychain.model.sbom import NONE, RelType
 
 SQLITE_PATHS = ("var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite")
-LEGACY_PATHS = tuple(
-    f"{d}/{n}"
-    for d in ("var/lib/rpm", "usr/share/rpm", "usr/lib/sysimage/rpm")
-    for n in ("Packages", "Packages.db")
-)
+_RPM_DIRS = ("var/lib/rpm", "usr/share/rpm", "usr/lib/sysimage/rpm")
+BDB_PATHS = tuple(f"{d}/Packages" for d in _RPM_DIRS)
+NDB_PATHS = tuple(f"{d}/Packages.db" for d in _RPM_DIRS)
+LEGACY_PATHS = BDB_PATHS + NDB_PATHS
 MAX_DB = 512 * 1024 * 1024
 MAX_HEADER_ENTRIES = 0xFFFF
 MAX_HEADER_DATA = 256 * 1024 * 1024
@@ -145,25 +146,33 @@ class RpmCataloger:
 
     def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
         result = CatalogResult()
-        for path in LEGACY_PATHS:
+        for path in NDB_PATHS:
             if view.is_file(path):
                 result.warn(
                     "sbom.rpmdb-unsupported",
                     path,
-                    "Berkeley DB / NDB rpm databases are not read yet; RPM packages missing",
+                    "NDB rpm databases (SUSE) are not read yet; RPM packages missing",
                 )
                 result.properties.add(("supplychain:composition", "incomplete"))
+        for path in BDB_PATHS:
+            if view.is_file(path):
+                self._packages(view, path, distro, result, _bdb_blobs)
         for path in SQLITE_PATHS:
             if view.is_file(path):
-                self._sqlite(view, path, distro, result)
+                self._packages(view, path, distro, result, _blobs)
         return result
 
-    def _sqlite(
-        self, view: FileView, path: str, distro: Distro | None, result: CatalogResult
+    def _packages(
+        self,
+        view: FileView,
+        path: str,
+        distro: Distro | None,
+        result: CatalogResult,
+        reader: Callable[[FileView, str], list[bytes]],
     ) -> None:
         try:
-            blobs = _blobs(view, path)
-        except (Error, sqlite3.Error, OSError) as exc:
+            blobs = reader(view, path)
+        except (Error, sqlite3.Error, OSError, BdbError) as exc:
             result.warn("sbom.bad-metadata", path, f"unreadable rpmdb: {exc}")
             result.properties.add(("supplychain:composition", "incomplete"))
             return
@@ -234,6 +243,12 @@ class RpmCataloger:
 
 def _sort_key(header: RpmHeader) -> tuple[str, str]:
     return (header.string(NAME) or "", header.string(VERSION) or "")
+
+
+def _bdb_blobs(view: FileView, path: str) -> list[bytes]:
+    """Header blobs of a Berkeley DB ``Packages`` file (RHEL ≤ 8); its key/value pairs with
+    4-byte values are the database's own bookkeeping, not headers."""
+    return [v for v in hash_values(view.read(path, MAX_DB)) if len(v) > 8]
 
 
 def _blobs(view: FileView, path: str) -> list[bytes]:

@@ -841,6 +841,78 @@ def build_rhel(root: Path) -> None:
     write(root, f"{dist}/METADATA", "Metadata-Version: 2.1\nName: dnf\nVersion: 4.14.0\n")
 
 
+CENTOS_OS_RELEASE = """NAME="CentOS Linux"
+VERSION="7 (Core)"
+ID="centos"
+ID_LIKE="rhel fedora"
+VERSION_ID="7"
+PRETTY_NAME="CentOS Linux 7 (Core)"
+"""
+
+CENTOS_PACKAGES = [
+    {
+        1000: "bash",
+        1001: "4.2.46",
+        1002: "35.el7_9",
+        1004: "The GNU Bourne Again shell",
+        1011: "CentOS",
+        1014: "GPLv3+",
+        1020: "http://www.gnu.org/software/bash",
+        1022: "x86_64",
+        1044: "bash-4.2.46-35.el7_9.src.rpm",
+        1047: ["bash", "/bin/bash", "/bin/sh"],
+        1049: ["libc.so.6()(64bit)", "libtinfo.so.5()(64bit)", "rpmlib(FileDigests) <= 4.6.0-1"],
+        1116: [0],
+        1117: ["bash"],
+        1118: ["/usr/bin/"],
+        # Real headers are kilobytes: this keeps the blob on Berkeley DB overflow pages.
+        1005: "\n".join(f"* changelog entry {i}" for i in range(400)),
+    },
+    {
+        1000: "glibc",
+        1001: "2.17",
+        1002: "326.el7_9",
+        1004: "The GNU libc libraries",
+        1011: "CentOS",
+        1014: "LGPLv2+ and LGPLv2+ with exceptions and GPLv2+",
+        1020: "http://www.gnu.org/software/glibc/",
+        1022: "x86_64",
+        1044: "glibc-2.17-326.el7_9.src.rpm",
+        1047: ["glibc", "libc.so.6()(64bit)"],
+        1049: ["rpmlib(CompressedFileNames) <= 3.0.4-1"],
+        1116: [0],
+        1117: ["libc.so.6"],
+        1118: ["/usr/lib64/"],
+    },
+]
+
+
+def write_bdb_hash(path: Path, values: list[bytes], db_load: str) -> None:
+    """A real Berkeley DB hash file, as rpm ≤ 4.15 keeps ``Packages``, written by ``db_load``.
+
+    Like rpm, key 0 holds the next header instance number; headers use keys 1, 2, …
+    """
+    lines = ["VERSION=3", "format=bytevalue", "type=hash", "HEADER=END"]
+    records = [(0, (len(values) + 1).to_bytes(4, "little")), *enumerate(values, 1)]
+    for key, value in records:
+        lines += [" " + key.to_bytes(4, "little").hex(), " " + value.hex()]
+    lines.append("DATA=END")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    import subprocess
+
+    subprocess.run(
+        [db_load, path.name], input="\n".join(lines) + "\n", text=True, cwd=path.parent, check=True
+    )
+
+
+def build_centos(root: Path, db_load: str) -> None:
+    write(root, "etc/os-release", CENTOS_OS_RELEASE)
+    blobs = [rpm_header(tags) for tags in CENTOS_PACKAGES]
+    write_bdb_hash(root / "var/lib/rpm/Packages", blobs, db_load)
+
+
 def build_all(out: Path) -> dict[str, Path]:
     trees = {}
     for name, builder in (

@@ -14,6 +14,7 @@ from supplychain.catalog.fileview import DirView
 from supplychain.catalog.os_release import detect
 from supplychain.catalog.rpm import HeaderError, RpmCataloger, parse_header
 from tests.catalog.helpers import by_name, edges
+from tests.conftest import require_binary
 
 
 def test_apk_packages(trees: dict[str, Path]) -> None:
@@ -62,11 +63,19 @@ def test_rpm_sqlite(trees: dict[str, Path]) -> None:
     assert result.owned["usr/lib64/libc.so.6"] == glibc.ref
 
 
-def test_rpm_legacy_db_is_reported_not_silent(tmp_path: Path) -> None:
+def test_rpm_ndb_is_reported_not_silent(tmp_path: Path) -> None:
+    (tmp_path / "usr/lib/sysimage/rpm").mkdir(parents=True)
+    (tmp_path / "usr/lib/sysimage/rpm/Packages.db").write_bytes(b"\0" * 64)
+    result = RpmCataloger().catalog(DirView(tmp_path))
+    assert [f.code for f in result.findings] == ["sbom.rpmdb-unsupported"]
+    assert ("supplychain:composition", "incomplete") in result.properties
+
+
+def test_rpm_garbage_bdb_is_reported_not_silent(tmp_path: Path) -> None:
     (tmp_path / "var/lib/rpm").mkdir(parents=True)
     (tmp_path / "var/lib/rpm/Packages").write_bytes(b"\0" * 64)
     result = RpmCataloger().catalog(DirView(tmp_path))
-    assert [f.code for f in result.findings] == ["sbom.rpmdb-unsupported"]
+    assert [f.code for f in result.findings] == ["sbom.bad-metadata"]
     assert ("supplychain:composition", "incomplete") in result.properties
 
 
@@ -115,3 +124,35 @@ def test_rpm_bad_blob_skipped_others_kept(tmp_path: Path, builder: ModuleType) -
     result = RpmCataloger().catalog(DirView(tmp_path))
     assert [p.name for p in result.packages] == ["tzdata"]
     assert len(result.findings) == 1
+
+
+def test_rpm_berkeley_db(tmp_path: Path, builder: ModuleType) -> None:
+    """A real Berkeley DB hash file written by db_load (db-util), read by our page walker."""
+    db_load = require_binary("db_load")
+    builder.build_centos(tmp_path, db_load)
+    view = DirView(tmp_path)
+    result = RpmCataloger().catalog(view, detect(view))
+    assert result.findings == []
+    assert sorted(p.purl or "" for p in result.packages) == [
+        "pkg:rpm/centos/bash@4.2.46-35.el7_9?arch=x86_64&distro=centos-7",
+        "pkg:rpm/centos/glibc@2.17-326.el7_9?arch=x86_64&distro=centos-7",
+    ]
+    assert ("bash", "glibc") in edges(result)
+    assert by_name(result, "bash").supplier == "Organization: CentOS"
+
+
+def test_bdb_hostile_files_are_errors_not_hangs(tmp_path: Path, builder: ModuleType) -> None:
+    from supplychain.catalog.rpm_bdb import BdbError, hash_values
+
+    db_load = require_binary("db_load")
+    builder.write_bdb_hash(tmp_path / "Packages", [b"x" * 9000], db_load)
+    data = bytearray((tmp_path / "Packages").read_bytes())
+    assert [len(v) for v in hash_values(bytes(data))] == [4, 9000]
+    page_size = struct.unpack_from("<I", data, 20)[0]
+    overflow = [n for n in range(1, len(data) // page_size) if data[n * page_size + 25] == 7]
+    # Make the overflow chain loop back on itself.
+    struct.pack_into("<I", data, overflow[-1] * page_size + 16, overflow[0])
+    with pytest.raises(BdbError):
+        list(hash_values(bytes(data)))
+    with pytest.raises(BdbError):
+        list(hash_values(b"\0" * 4096))
