@@ -296,7 +296,9 @@ def test_sbom_attestation_alone_is_not_a_signature_nor_provenance(
         == 0
     )
     key = ["--key", str(key_files.public), "--tlog-optional"]
-    assert _run(capsys, "verify", tagged, *key)[:2] == (1, "")
+    code, out, err = _run(capsys, "verify", tagged, *key)
+    assert (code, out) == (1, "")
+    assert "rekor bundle" in err and "not valid JSON" in err
     assert _run(capsys, "verify", tagged, "--policy", str(key_files.policy))[:2] == (1, "")
     assert _run(capsys, "verify-attestation", tagged, "--type", "slsaprovenance1", *key)[:2] == (
         1,
@@ -636,3 +638,102 @@ def test_wrong_key_password_exits_1(
     assert (code, out) == (1, "")
     assert "cannot decrypt" in err
     assert "Not-The-Pa55word" not in err and "correct horse" not in err
+
+
+# --- more material and registry lies --------------------------------------------------------------
+
+
+def test_corrupt_legacy_rekor_bundle_annotation_is_a_rejection_not_unsigned(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """NT-C5: a valid .sig layer whose dev.sigstore.cosign/bundle annotation is broken JSON."""
+    tagged, pinned = _image(registry, store, "c5")
+    repo = ImageRef.parse(tagged).repository
+    digest = Digest.parse(pinned.rsplit("@", 1)[1])
+    payload, signature = KeySigner(key_files.key).simple_signing(repo, digest)
+    from supplychain.store.legacy import build_legacy_manifest, signature_layer
+
+    layer = signature_layer(payload, signature)
+    layer = type(layer)(
+        layer.media_type,
+        layer.digest,
+        layer.size,
+        annotations={**layer.annotations, media.ANN_REKOR_BUNDLE: '{"SignedEntryTimestamp": '},
+    )
+    built = build_legacy_manifest([], layer)
+    assert built is not None
+    manifest, config = built
+    store.put_blob(repo, payload)
+    store.put_blob(repo, config)
+    store.client.put_manifest(repo, manifest, mt.OCI_MANIFEST, tag=legacy_tag(digest, ".sig"))
+    key = ["--key", str(key_files.public), "--tlog-optional"]
+    code, out, err = _run(capsys, "verify", tagged, *key)
+    assert (code, out) == (1, "")
+    assert "rekor bundle" in err and "not valid JSON" in err
+    assert _run(capsys, "verify", tagged, "--policy", str(key_files.policy))[:2] == (1, "")
+
+
+def test_keyless_identity_given_a_key_bundle_is_rejected(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """NT-H2: a keyless authority never accepts publicKey material."""
+    tagged, _ = _image(registry, store, "h2")
+    assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
+    code, out, err = _run(
+        capsys,
+        "verify",
+        tagged,
+        "--certificate-identity",
+        "https://github.com/acme/x",
+        "--certificate-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+    )
+    assert (code, out) == (1, "")
+    assert "public key" in err
+
+
+def test_signed_index_does_not_cover_an_unlisted_platform_manifest(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """NT-A5: the index is signed; a manifest it does not list is not."""
+    from tests.fixtures.registry import push_tiny_index
+
+    repo = registry.repo("cli")
+    index, _children = push_tiny_index(store.client, repo, tag="multi")
+    stray = push_tiny_image(store.client, repo, tag="stray", seed="stray", layer_count=1)
+    key = ["--key", str(key_files.public), "--tlog-optional"]
+    assert (
+        _run(capsys, "sign", f"{registry.host}/{repo}:multi", "--key", str(key_files.private))[0]
+        == 0
+    )
+    code, out, _ = _run(capsys, "verify", f"{registry.host}/{repo}:multi", *key)
+    assert (code, out.strip()) == (0, f"{registry.host}/{repo}@{index.digest}")
+    assert _run(capsys, "verify", f"{registry.host}/{repo}@{stray.digest}", *key)[:2] == (1, "")
+
+
+def test_registry_serving_other_bytes_for_a_referrer_digest_is_rejected(
+    registry: RegistryServer,
+    hostile: HostileProxy,
+    store: RegistryStore,
+    key_files: Keys,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """NT-E1 on the signature path: the referrer manifest's bytes do not hash to its digest."""
+    tagged, _ = _image(registry, store, "e1")
+    assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
+    hostile.add("corrupt_body", path=r"/manifests/sha256:", method="GET")
+    via_proxy = tagged.replace(registry.host, hostile.host)
+    code, out, err = _run(
+        capsys, "verify", via_proxy, "--key", str(key_files.public), "--tlog-optional"
+    )
+    assert (code, out) == (1, "")
+    assert "does not match" in err
