@@ -154,6 +154,8 @@ class ModuleGraph:
     summaries: dict[ModuleVersion, Summary]
     unknown: set[ModuleVersion]  # loaded was needed, but no source had its go.mod
     roots: list[ModuleVersion]
+    # Requirements as written, excluded versions included (SBOM edges go by path).
+    raw_required: dict[ModuleVersion, tuple[ModuleVersion, ...]] = field(default_factory=dict)
 
     def is_main(self, path: str) -> bool:
         return path in self.workspace.main_paths
@@ -220,6 +222,7 @@ class _Loader:
         self.sources = sources
         self.required: dict[ModuleVersion, tuple[ModuleVersion, ...]] = {}
         self.summaries: dict[ModuleVersion, Summary] = {}
+        self.raw: dict[ModuleVersion, tuple[ModuleVersion, ...]] = {}
         self.selected: dict[str, str] = {m.path: "" for m in ws.mains}
         self.unknown: set[ModuleVersion] = set()
         self.tried: set[ModuleVersion] = set()
@@ -243,6 +246,7 @@ class _Loader:
         if found is None:
             self.unknown.add(mod)
             return None
+        self.raw[mod] = found.requires
         reqs = tuple(r for r in found.requires if r not in self.ws.excludes)
         found = Summary(reqs, found.go, found.origin, found.from_graph)
         self.summaries[mod] = found
@@ -302,6 +306,7 @@ def resolve(ws: Workspace, sources: SourceChain) -> ModuleGraph:
             key=lambda m: (m.path, semver.sort_key(m.version)),
         )
         main_node = ModuleVersion(main.path, "")
+        loader.raw[main_node] = tuple(r.mod for r in main.modfile.requires)
         loader.require(main_node, tuple(roots))
         loader.summaries[main_node] = Summary(tuple(roots), main.modfile.go, "main")
         for root in roots:
@@ -325,6 +330,7 @@ def resolve(ws: Workspace, sources: SourceChain) -> ModuleGraph:
         summaries=loader.summaries,
         unknown=loader.unknown,
         roots=graph_roots,
+        raw_required=loader.raw,
     )
 
 
