@@ -226,3 +226,14 @@ def test_keyless_sign_detector_error_could_not_check(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(sigstore.oidc, "detect_credential", broken)
     with pytest.raises(CouldNotCheckError, match="detector failed"):
         sign.ambient_identity_token()
+
+
+def test_oversized_bundle_rejected_before_reading(signed: tuple[Path, Path, Path]) -> None:
+    import time
+
+    chart, bundle, pub = signed
+    with bundle.open("r+b") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: 200 MiB declared, nothing to read
+    started = time.monotonic()
+    assert run(["verify-blob", str(chart), "--bundle", str(bundle), "--key", str(pub)]) == 1
+    assert time.monotonic() - started < 5

@@ -393,3 +393,27 @@ def test_streamed_blob_signature_is_a_plain_signature_over_the_bytes(key: keys.P
     key.public_key.verify(signature, data)
     with pytest.raises(VerificationError):
         key.public_key.verify(signature, data + b"y")
+
+
+def test_g2_integrated_time_without_set_is_not_a_trusted_time(
+    log: FakeLog, key: keys.PrivateKey, authority: verify.KeyAuthority
+) -> None:
+    doc = json.loads(_logged_blob(log, key, b"data"))
+    del doc["verificationMaterial"]["tlogEntries"][0]["inclusionPromise"]
+    result = verify.verify_bundle(
+        json.dumps(doc).encode(), Digest.of(b"data"), authority, expect=None, trust=_root(log)
+    )
+    assert result.tlog is not None and result.tlog.has_proof and not result.tlog.has_promise
+    assert result.tlog.integrated_time is None
+
+
+def test_entry_with_neither_promise_nor_proof_rejected(
+    log: FakeLog, key: keys.PrivateKey, authority: verify.KeyAuthority
+) -> None:
+    doc = json.loads(_logged_blob(log, key, b"data"))
+    entry = doc["verificationMaterial"]["tlogEntries"][0]
+    del entry["inclusionPromise"], entry["inclusionProof"]
+    with pytest.raises(VerificationError, match="neither"):
+        verify.verify_bundle(
+            json.dumps(doc).encode(), Digest.of(b"data"), authority, expect=None, trust=_root(log)
+        )
