@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import click
 import zstandard
@@ -30,10 +30,17 @@ from supplychain.model import Descriptor
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.manifest import ImageManifest
 from supplychain.oci.platform import PlatformSelection
-from supplychain.oci.source import ImageSource, Layer, PlatformImage, open_image_source
+from supplychain.oci.source import (
+    ImageSource,
+    Layer,
+    PlatformImage,
+    VerifiedStream,
+    open_image_source,
+)
 
 SCHEMA_VERSION = 1
 _ZstdError: type[Exception] = zstandard.ZstdError
+_PIECE = 1024 * 1024
 
 
 class OutputFormat(str, enum.Enum):
@@ -96,7 +103,7 @@ class _GzipStream:
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         while data:
-            yield self._decoder.decompress(data, 1024 * 1024)
+            yield self._decoder.decompress(data, _PIECE)
             data = self._decoder.unconsumed_tail
             if self._decoder.eof and self._decoder.unused_data:
                 rest = self._decoder.unused_data
@@ -108,51 +115,52 @@ class _GzipStream:
         return bool(self._decoder.eof)
 
 
-def _decompress(decoder: Any, compression: str, chunk: bytes) -> Iterator[bytes]:
+def _uncompressed_pieces(stream: VerifiedStream, compression: str) -> Iterator[bytes]:
+    """The layer's tar bytes in pieces of at most 1 MiB, whatever the compression ratio."""
     if compression == "gzip":
-        yield from decoder.feed(chunk)
+        gzip_stream = _GzipStream()
+        while chunk := stream.read(_PIECE):
+            yield from gzip_stream.feed(chunk)
+        if not gzip_stream.finished:
+            raise zlib.error("gzip stream is truncated")
     elif compression == "zstd":
-        # zstandard's decompressobj has no output bound per call; its window is capped at
-        # 128 MiB (SECURITY.md §4.2), and the caller counts the output.
-        yield decoder.decompress(chunk)
+        # stream_reader bounds each read's output (decompressobj would not); window capped at
+        # 128 MiB (SECURITY.md §4.2); every frame is read, not just the first.
+        dctx = zstandard.ZstdDecompressor(max_window_size=2**27)
+        with dctx.stream_reader(
+            cast(BinaryIO, stream), read_size=_PIECE, read_across_frames=True, closefd=False
+        ) as reader:
+            while piece := reader.read(_PIECE):
+                yield piece
     else:
-        yield chunk
+        while chunk := stream.read(_PIECE):
+            yield chunk
 
 
 def decompressed_digest_check(source: ImageSource, layer: Layer) -> None:
     """Stream ``layer``: blob digest/size checked by the source, the tar checked vs diff_id.
 
     Decompression output is counted against the per-layer cap so a bomb ends in a
-    LimitExceededError instead of an endless hash.
+    LimitExceededError instead of an endless hash, and no step holds more than 1 MiB.
     """
     compression = layer.compression
     cap = source.limits.layer_blob
     hasher = hashlib.new(layer.diff_id.algorithm)
     produced = 0
-    decoder: Any = None
-    if compression == "gzip":
-        decoder = _GzipStream()
-    elif compression == "zstd":
-        decoder = zstandard.ZstdDecompressor(max_window_size=2**27).decompressobj()
     what = f"{source.display} layer {layer.index} {layer.digest}"
     with source.open_layer(layer) as stream:
         try:
-            while chunk := stream.read(1024 * 1024):
-                for piece in _decompress(decoder, compression, chunk):
-                    produced += len(piece)
-                    if produced > cap:
-                        raise LimitExceededError(
-                            f"decompresses to more than {cap} bytes", subject=what
-                        )
-                    hasher.update(piece)
+            for piece in _uncompressed_pieces(stream, compression):
+                produced += len(piece)
+                if produced > cap:
+                    raise LimitExceededError(f"decompresses to more than {cap} bytes", subject=what)
+                hasher.update(piece)
         except (zlib.error, _ZstdError) as exc:
             # Blame the bytes first: a tampered blob is a digest mismatch, not a codec error.
             stream.finish()
             raise InvalidInputError(
                 f"layer is not valid {compression}: {exc}", subject=what
             ) from exc
-    if isinstance(decoder, _GzipStream) and not decoder.finished:
-        raise InvalidInputError("gzip stream is truncated", subject=what)
     if not hmac.compare_digest(hasher.hexdigest(), layer.diff_id.hex):
         raise IntegrityError(
             f"uncompressed content is {layer.diff_id.algorithm}:{hasher.hexdigest()}, "

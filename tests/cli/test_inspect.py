@@ -325,3 +325,85 @@ def test_registry_referrers_listed_after_subject_check(
     out = capsys.readouterr().out
     assert f"{genuine.digest}  application/vnd.example.sbom" in out
     assert str(decoy.digest) not in out
+
+
+def _layout_with_layer(root: Path, blob: bytes, media_type: str, tar: bytes) -> None:
+    """One image whose single layer is ``blob`` (declared ``media_type``, diff_id of ``tar``)."""
+    from supplychain.model import Platform
+    from supplychain.oci.layout import LayoutWriter
+
+    writer = LayoutWriter(root)
+    config = writer.add_json(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [str(Digest.of(tar))]},
+        },
+        mt.OCI_CONFIG,
+    )
+    layer = writer.add_blob(blob, media_type)
+    manifest = writer.add_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": mt.OCI_MANIFEST,
+            "config": config.to_json(),
+            "layers": [layer.to_json()],
+        },
+        mt.OCI_MANIFEST,
+        platform=Platform("linux", "amd64"),
+    )
+    writer.write_index([manifest])
+
+
+def test_zstd_layers_verify_across_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zstandard
+
+    tar = tar_of({"a": b"x" * 5000, "b": b"y" * 5000})
+    compressor = zstandard.ZstdCompressor()
+    two_frames = compressor.compress(tar[:4096]) + compressor.compress(tar[4096:])
+    _layout_with_layer(tmp_path, two_frames, mt.OCI_LAYER_ZSTD, tar)
+    assert run(["inspect", "--verify", f"oci:{tmp_path}"]) == 0
+    assert "verified:" in capsys.readouterr().out
+
+
+def test_gzip_media_type_with_zstd_bytes_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NT-T14: decompression follows the declared media type; other bytes are rejected.
+    import zstandard
+
+    tar = tar_of({"a": b"1"})
+    _layout_with_layer(tmp_path, zstandard.ZstdCompressor().compress(tar), mt.OCI_LAYER_GZIP, tar)
+    assert run(["inspect", "--verify", f"oci:{tmp_path}"]) == ExitCode.REJECTED
+    assert "not valid gzip" in capsys.readouterr().err
+
+
+def test_zstd_bomb_stops_at_cap_with_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    import zstandard
+
+    from supplychain.errors import LimitExceededError
+    from supplychain.oci.limits import Limits
+    from supplychain.oci.platform import PlatformSelection
+
+    # 256 MiB of zeros is ~8 KiB of zstd: one input chunk that a decompressobj would inflate
+    # whole. Output is read 1 MiB at a time and counted against a 16 MiB cap.
+    compressor = zstandard.ZstdCompressor(level=3).compressobj()
+    zeros = b"\0" * (1024 * 1024)
+    bomb = b"".join(compressor.compress(zeros) for _ in range(256)) + compressor.flush()
+    assert len(bomb) < 64 * 1024
+    _layout_with_layer(tmp_path, bomb, mt.OCI_LAYER_ZSTD, tar_of({"a": b""}))
+    tracemalloc.start()
+    try:
+        with (
+            open_image_source(f"oci:{tmp_path}", limits=Limits(layer_blob=16 * 1024 * 1024)) as src,
+            pytest.raises(LimitExceededError, match="decompresses to more than"),
+        ):
+            inspect_mod.build_report(src, PlatformSelection.all(), verify=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024
