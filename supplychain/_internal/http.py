@@ -334,7 +334,11 @@ class HttpClient:
             max(0.01, min(self.limits.connect_timeout, remaining)),
             max(0.01, min(self.limits.read_timeout, remaining)),
         )
-        proxies = requests.utils.get_environ_proxies(url)
+        # Loopback never goes through a proxy (tests, local registries); others follow
+        # HTTPS_PROXY / NO_PROXY explicitly, since trust_env is off.
+        host = urlsplit(url).hostname or ""
+        loopback = is_loopback_host(f"[{host}]" if ":" in host else host)
+        proxies = {} if loopback else requests.utils.get_environ_proxies(url)
         try:
             response = self.session.request(
                 method,

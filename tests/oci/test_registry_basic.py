@@ -154,3 +154,31 @@ def test_for_ref_uses_api_host() -> None:
     assert client.base_url == "https://registry-1.docker.io"
     local = RegistryClient.for_ref(ImageRef.parse("localhost:5000/a"), credentials=Anonymous())
     assert local.base_url == "http://localhost:5000"
+
+
+def test_nt_e6_tag_moved_after_resolve(client: RegistryClient, registry: RegistryServer) -> None:
+    repo = registry.repo("moving")
+    first = push_tiny_image(client, repo, tag="v1", seed="first")
+    resolved = client.resolve(repo, "v1")
+    push_tiny_image(client, repo, tag="v1", seed="second")  # the tag moves
+    # Everything after resolution is by digest: we still get the bytes we resolved.
+    got = client.get_manifest(repo, resolved.digest, expected=resolved)
+    assert got.raw == first.raw
+    assert str(got.digest) == first.digest != str(client.resolve(repo, "v1").digest)
+
+
+def test_insecure_flag_allows_plain_http_to_a_named_host() -> None:
+    client = RegistryClient("reg.internal:5000", credentials=Anonymous(), insecure=True)
+    assert client.base_url == "http://reg.internal:5000"
+    assert client.http.plain_http_allowed("reg.internal", 5000)
+    secure = RegistryClient("reg.internal:5000", credentials=Anonymous())
+    assert secure.base_url == "https://reg.internal:5000"
+    assert not secure.http.plain_http_allowed("reg.internal", 5000)
+
+
+def test_invalid_repository_names_are_usage_errors(client: RegistryClient) -> None:
+    from supplychain.errors import UsageError
+
+    for bad in ("", "../etc", "a/../b", "UPPER/case", "a//b", "/abs"):
+        with pytest.raises(UsageError):
+            client.get_manifest(bad, "v1")

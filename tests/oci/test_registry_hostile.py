@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -244,15 +245,36 @@ def test_nt_f6_endless_blob_body(
 
 
 def test_nt_f6_endless_manifest_body(hostile: HostileProxy, image: PushedImage) -> None:
-    small = RegistryClient(
-        hostile.host, credentials=Anonymous(), limits=Limits(manifest_read=1024 * 1024)
-    )
+    client = RegistryClient(hostile.host, credentials=Anonymous())  # default 8 MiB cap
     hostile.add("endless", path="/manifests/", method="GET")
     start = time.monotonic()
-    with pytest.raises(LimitExceededError) as info:
-        small.get_manifest(image.repo, "v1")
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitExceededError) as info:
+            client.get_manifest(image.repo, "v1")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert info.value.exit_code == ExitCode.REJECTED
     assert elapsed_since(start) < 5
+    # Memory stays near the cap (chunks + the joined body), nowhere near "endless".
+    assert peak < 40 * 1024 * 1024
+
+
+def test_nt_f3_endless_layer_memory_is_one_chunk(
+    client: RegistryClient, hostile: HostileProxy, image: PushedImage
+) -> None:
+    hostile.add("endless", path="/blobs/")
+    big = Descriptor(mt.OCI_LAYER_GZIP, layer_of(image).digest, 20 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IntegrityError), client.open_blob(image.repo, big) as stream:
+            for _chunk in stream.chunks():
+                pass
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
 
 
 def test_nt_f10_manifest_over_cap_refused_by_length(
