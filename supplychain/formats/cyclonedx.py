@@ -16,6 +16,7 @@ the serial number is the SPDX document's UUIDv5, so the same input gives the sam
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from typing import Any
 
@@ -59,6 +60,9 @@ _HASHES = {
     "SHA512": HashAlgorithm.SHA_512,
 }
 TOOL_REF = "supplychain-tool"
+# An absolute URL without whitespace, controls or characters an IRI reference forbids; metadata
+# values that are not are left out rather than making the document fail its schema.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
 
 
 def write_cyclonedx(sbom: Sbom) -> bytes:
@@ -124,7 +128,7 @@ def _component(pkg: Package) -> Component:
         (pkg.homepage, ExternalReferenceType.WEBSITE),
         (pkg.download_location, ExternalReferenceType.DISTRIBUTION),
     ):
-        if url and url not in (NONE, NOASSERTION):
+        if url and url not in (NONE, NOASSERTION) and _IRI.fullmatch(url):
             try:
                 refs.append(ExternalReference(type=kind, url=XsUri(url)))
             except (CycloneDxException, ValueError):

@@ -6,6 +6,10 @@ API (used by the image SBOM and the Go module SBOM alike)::
     data: bytes = write_spdx(sbom)                       # namespace base defaults to spdx.org
     data = write_spdx(sbom, namespace_base="https://sbom.example.com/docs")
 
+Values that come from image metadata (homepage, download location, supplier) are checked against
+the SPDX grammar with spdx-tools' own validators and dropped to NOASSERTION when they do not fit,
+so hostile metadata can make a document less informative but never invalid.
+
 Why our own serializer: the spdx-tools writer rewrites licence strings and orders things its own
 way; we need byte-identical output for the same input (SBOM.md §H), so every key is written in a
 fixed order, every list sorted, and the only volatile value is ``created`` — the namespace UUID is
@@ -20,6 +24,8 @@ import re
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
+
+from spdx_tools.spdx.validation.uri_validators import validate_download_location, validate_url
 
 from supplychain import __version__
 from supplychain.errors import UsageError
@@ -123,10 +129,14 @@ def _package(pkg: Package, created: str) -> dict[str, Any]:
     out: dict[str, Any] = {"name": pkg.name, "SPDXID": spdx_id(pkg.ref)}
     if pkg.version:
         out["versionInfo"] = pkg.version
-    out["supplier"] = pkg.supplier or NOASSERTION
-    out["downloadLocation"] = pkg.download_location or NOASSERTION
+    out["supplier"] = _actor(pkg.supplier)
+    out["downloadLocation"] = (
+        pkg.download_location
+        if pkg.download_location and not validate_download_location(pkg.download_location)
+        else NOASSERTION
+    )
     out["filesAnalyzed"] = False
-    if pkg.homepage:
+    if pkg.homepage and not validate_url(pkg.homepage):
         out["homepage"] = pkg.homepage
     if pkg.checksums:
         out["checksums"] = [
@@ -165,6 +175,17 @@ def _package(pkg: Package, created: str) -> dict[str, Any]:
             for key, value in sorted(set(pkg.properties))
         ]
     return out
+
+
+def _actor(text: str | None) -> str:
+    """A supplier the SPDX grammar accepts (``Person:``/``Organization:`` + one line), else
+    NOASSERTION: metadata is image data and must not make the document invalid."""
+    if not text or "\n" in text or "\r" in text:
+        return NOASSERTION
+    kind, _, name = text.partition(":")
+    if kind not in ("Person", "Organization") or not name.strip():
+        return NOASSERTION
+    return text
 
 
 def _extracted_licenses(sbom: Sbom) -> list[dict[str, str]]:

@@ -245,3 +245,27 @@ def test_go_module_documents(tmp_path: Path) -> None:
     assert {"name": "supplychain:golang:h1", "value": "h1:" + "A" * 43 + "="} in props
     spdx_doc = json.loads(spdx)
     assert all("checksums" not in p for p in spdx_doc["packages"])
+
+
+def test_hostile_metadata_values_never_invalidate_the_document(tmp_path: Path) -> None:
+    import dataclasses
+
+    sbom = image_sbom()
+    evil = tuple(
+        dataclasses.replace(
+            p,
+            homepage="javascript:alert(1) not a url",
+            download_location="file:///etc/passwd\nX",
+            supplier="Tool: evil\nPerson: x",
+        )
+        if p.name == "bash"
+        else p
+        for p in sbom.packages
+    )
+    data = write_spdx(dataclasses.replace(sbom, packages=evil))
+    assert_valid_spdx(data, tmp_path)
+    bash = _by_name(json.loads(data), "bash")
+    assert "homepage" not in bash
+    assert bash["downloadLocation"] == "NOASSERTION"
+    assert bash["supplier"] == "NOASSERTION"
+    assert_valid_cyclonedx(write_cyclonedx(dataclasses.replace(sbom, packages=evil)))
