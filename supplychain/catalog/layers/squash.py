@@ -211,6 +211,16 @@ class SquashedView:
         return self._lookup(join(home, basename(normalize(path))))
 
     def _node(self, path: str) -> Node | None:
+        """The node ``path`` names, links followed; a plain walk when no link is on the way."""
+        node = self._root
+        for part in path.split("/") if path else []:
+            children = node.children
+            child = children.get(part) if children is not None else None
+            if child is None or child.kind is Kind.SYMLINK or part in ("", ".", ".."):
+                break
+            node = child
+        else:
+            return node
         resolved = self._resolve(path)
         return self._lookup(resolved) if resolved is not None else None
 

@@ -128,10 +128,13 @@ def _checksum_ok(header: bytes) -> bool:
         stored = int(_cstring(header[148:156]).strip(b" ") or b"-1", 8)
     except ValueError:
         return False
-    blanked = header[:148] + b" " * 8 + header[156:]
-    unsigned = sum(blanked)
-    signed = sum(b - 256 if b > 127 else b for b in blanked)
-    return stored in (unsigned, signed)
+    # The checksum field counts as eight spaces (0x20 * 8 = 256).
+    unsigned = sum(header) - sum(header[148:156]) + 256
+    if stored == unsigned:
+        return True
+    # Some old tars summed signed bytes: every byte over 127 counts 256 less.
+    high = sum(1 for b in header[:148] + header[156:] if b > 127)
+    return stored == unsigned - 256 * high
 
 
 def _parse_pax(data: bytes, what: str) -> dict[str, bytes]:
