@@ -96,6 +96,14 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+class TransientNetworkError(NetworkError):
+    """A connection-level failure (refused, reset, timed out) that a retry may cure.
+
+    Policy refusals (a redirect to plain HTTP, too many redirects) are plain
+    :class:`NetworkError` and are never retried.
+    """
+
+
 class Deadline:
     """A point in monotonic time after which a call must give up.
 
@@ -222,7 +230,7 @@ class HttpClient:
                     params,
                     follow_redirects,
                 )
-            except NetworkError:
+            except TransientNetworkError:
                 if not retry or attempt >= self.limits.retries:
                     raise
                 attempt += 1
@@ -356,7 +364,9 @@ class HttpClient:
                 raise DeadlineExceededError(
                     f"gave up after the {deadline.seconds:g}-second deadline", subject=what
                 ) from exc
-            raise NetworkError(f"timed out talking to {redact_url(url)}", subject=what) from exc
+            raise TransientNetworkError(
+                f"timed out talking to {redact_url(url)}", subject=what
+            ) from exc
         except requests.exceptions.SSLError as exc:
             raise NetworkError(
                 f"TLS failure talking to {redact_url(url)}",
@@ -364,7 +374,7 @@ class HttpClient:
                 hint="check the registry certificate; TLS verification is never turned off",
             ) from exc
         except requests.exceptions.RequestException as exc:
-            raise NetworkError(
+            raise TransientNetworkError(
                 f"cannot reach {redact_url(url)}: {type(exc).__name__}", subject=what
             ) from exc
         log.debug("%s %s -> %s", method, redact_url(url), response.status_code)

@@ -359,11 +359,30 @@ def test_404_is_not_retried(
 
 
 def test_redirect_to_plain_http_remote_host_is_refused(
-    client: RegistryClient, hostile: HostileProxy, image: PushedImage
+    client: RegistryClient, hostile: HostileProxy, image: PushedImage, sleeps: SleepRecorder
 ) -> None:
     hostile.add("redirect", path="/blobs/", location="http://example.invalid/blob")
     with pytest.raises(NetworkError, match="plain-HTTP"):
         client.read_blob(image.repo, layer_of(image), cap=1 << 20)
+    assert sleeps.calls == []  # a policy refusal is not retried
+
+
+def test_descriptor_media_type_must_match_manifest(
+    client: RegistryClient, image: PushedImage
+) -> None:
+    head = client.resolve(image.repo, "v1")
+    lying = Descriptor(mt.OCI_INDEX, head.digest, head.size)
+    with pytest.raises(InvalidInputError, match="descriptor says"):
+        client.get_manifest(image.repo, head.digest, expected=lying)
+
+
+def test_unread_blob_stream_releases_its_connection(
+    client: RegistryClient, image: PushedImage
+) -> None:
+    for _ in range(30):  # more than the pool size: leaked connections would block
+        stream = client.open_blob(image.repo, layer_of(image))
+        stream.close()
+    assert client.read_blob(image.repo, layer_of(image), cap=1 << 20) == image.layers[0]
 
 
 def test_redirect_loop_is_capped(
