@@ -6,9 +6,10 @@ import click
 
 from supplychain.cli.main import cli
 from supplychain.errors import ExitCode
-from supplychain.validation import RunState, load_profile, render, validate_file
+from supplychain.validation import RunState, load_profile, render, validate_file, validate_target
 from supplychain.validation.findings import Severity
 from supplychain.validation.metadata import facts_for
+from supplychain.validation.publish import target_for
 
 _RENDERERS = {"text": render.as_text, "json": render.as_json, "sarif": render.as_sarif}
 
@@ -47,6 +48,13 @@ def validate_group() -> None:
     type=click.Choice(["error", "warning", "info"]),
     help="Exit 1 on findings at or above this severity (default: the profile's).",
 )
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Allow plain HTTP to this registry for --artifact IMAGE.",
+)
 def validate_sbom(
     files: tuple[str, ...],
     profile_name: str,
@@ -54,6 +62,7 @@ def validate_sbom(
     artifact: str | None,
     oracles: tuple[str, ...],
     fail_on: str | None,
+    insecure: tuple[str, ...],
 ) -> int:
     """Validate SPDX 2.3 (JSON, tag-value, YAML) or CycloneDX JSON SBOMs.
 
@@ -63,7 +72,7 @@ def validate_sbom(
     profile = load_profile(profile_name)
     if fail_on:
         profile.fail_on = fail_on
-    facts = facts_for(artifact) if artifact else None
+    facts = facts_for(artifact, insecure_registries=insecure) if artifact else None
     state = RunState()
     reports = [
         validate_file(path, profile, artifact=facts, oracles=frozenset(oracles), state=state)
@@ -73,3 +82,37 @@ def validate_sbom(
     threshold = Severity.parse(profile.fail_on)
     failed = any(f.severity >= threshold for r in reports for f in r.findings)
     return int(ExitCode.REJECTED if failed else ExitCode.OK)
+
+
+@validate_group.command("artifacthub")
+@click.argument("target")
+@click.option(
+    "--profile",
+    "profile_name",
+    default="artifacthub-publish",
+    show_default=True,
+    help="artifacthub-publish or a path to a YAML profile extending it.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(list(_RENDERERS)), default="text",
+    show_default=True,
+)  # fmt: skip
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Allow plain HTTP to this registry (loopback registries are always allowed).",
+)
+def validate_artifacthub(
+    target: str, profile_name: str, output_format: str, insecure: tuple[str, ...]
+) -> int:
+    """Check what Artifact Hub would enforce when indexing TARGET.
+
+    TARGET is an image (REF, oci:DIR, oci-archive:FILE) or a directory with Chart.yaml,
+    artifacthub-pkg.yml, artifacthub-repo.yml or packaged charts. Exit 1 on an error finding.
+    """
+    profile = load_profile(profile_name)
+    report = validate_target(target_for(target, insecure_registries=insecure), profile)
+    click.echo(_RENDERERS[output_format]([report]), nl=False)
+    return int(ExitCode.REJECTED if report.failed else ExitCode.OK)

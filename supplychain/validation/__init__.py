@@ -4,7 +4,12 @@ Entry points: :func:`load_profile`, :func:`validate_file`, :func:`validate_docum
 renderers in :mod:`supplychain.validation.render`.
 """
 
-from supplychain.validation.engine import RunState, validate_document, validate_file
+from supplychain.validation.engine import (
+    RunState,
+    validate_document,
+    validate_file,
+    validate_target,
+)
 from supplychain.validation.profiles import load_profile
 
-__all__ = ["RunState", "load_profile", "validate_document", "validate_file"]
+__all__ = ["RunState", "load_profile", "validate_document", "validate_file", "validate_target"]

@@ -147,3 +147,16 @@ def _format_finding(profile: Profile, message: str) -> Finding:
         spdx_id=None,
         source=rule.source,
     )
+
+
+def validate_target(target: Any, profile: Profile) -> Report:
+    """`validate artifacthub`: run the profile's publish rules over what AH would read."""
+    all_rules()
+    report = _empty_report(target.subject, profile)
+    ctx = Context(view=SpdxView({}), target=target, globals=dict(profile.params))
+    for rule_id, setting in profile.rules.items():
+        rule = REGISTRY[rule_id]
+        if setting.severity == "off" or "publish" not in rule.formats:
+            continue
+        report.findings.extend(_run_rule(rule, setting.severity, setting.params, ctx))
+    return report

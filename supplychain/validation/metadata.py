@@ -94,8 +94,8 @@ def ahpkg_facts(path: Path) -> ArtifactFacts:
     )
 
 
-def facts_for(argument: str) -> ArtifactFacts:
-    """Dispatch ``--artifact``: a chart dir/.tgz or artifacthub-pkg.yml (images: see oci)."""
+def facts_for(argument: str, *, insecure_registries: tuple[str, ...] = ()) -> ArtifactFacts:
+    """Dispatch ``--artifact``: a chart dir/.tgz, an artifacthub-pkg.yml, else an image."""
     path = Path(argument)
     if path.name in ("artifacthub-pkg.yml", "artifacthub-pkg.yaml"):
         return ahpkg_facts(path)
@@ -103,11 +103,15 @@ def facts_for(argument: str) -> ArtifactFacts:
         if not path.exists():
             raise UsageError("no such file", subject=argument)
         return chart_facts(path)
-    raise UsageError(
-        "unsupported --artifact",
-        subject=argument,
-        hint="give a chart directory, a chart .tgz or an artifacthub-pkg.yml",
-    )
+    if path.exists():
+        raise UsageError(
+            "unsupported --artifact",
+            subject=argument,
+            hint="give an image, a chart directory, a chart .tgz or an artifacthub-pkg.yml",
+        )
+    from supplychain.validation.publish import image_facts
+
+    return image_facts(argument, insecure_registries=insecure_registries)
 
 
 def _str(value: Any) -> str | None:

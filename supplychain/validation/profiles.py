@@ -18,7 +18,7 @@ from supplychain.errors import PolicyError
 from supplychain.validation.findings import SEVERITY_NAMES
 from supplychain.validation.rules.base import REGISTRY, all_rules
 
-BUILTIN = ("artifacthub", "ntia", "spdx-2.3")
+BUILTIN = ("artifacthub", "ntia", "spdx-2.3", "artifacthub-publish")
 TOP_KEYS = frozenset({"profile", "version", "description", "extends", "fail_on", "params", "rules"})
 RULE_KEYS = frozenset({"severity", "params"})
 GLOBAL_PARAMS: dict[str, Any] = {"license_list_version": "3.27", "max_bytes": 64 * 1024 * 1024}

@@ -33,6 +33,8 @@ class Context:
     # Shared by all documents of one run (AH-DOC-004): namespace → sha256 of the document.
     seen_namespaces: dict[str, str] = field(default_factory=dict)
     content_sha256: str = ""
+    # `validate artifacthub`: what Artifact Hub would read (publish.PublishTarget).
+    target: Any = None
 
     @property
     def doc(self) -> dict[str, Any]:
@@ -90,6 +92,7 @@ def all_rules() -> dict[str, Rule]:
         licensing,
         ntia,
         packages,
+        publish_rules,
         relationships,
         xchk,
     )
