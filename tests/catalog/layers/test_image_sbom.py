@@ -285,3 +285,55 @@ def test_fatal_layers_abort(
     layout = ml.write_layout(tmp_path / "i", [ml.ImageSpec([layer])])
     with pytest.raises(error):
         _scan(layout, limits=LayerLimits(ratio_grace=16 * MiB))
+
+
+@pytest.fixture(scope="module")
+def go_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A rootfs with a real Go binary (stdlib only, offline) and a non-Go ELF beside it."""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.conftest import require_binary
+
+    go = require_binary("go")
+    src = tmp_path_factory.mktemp("gosrc")
+    (src / "go.mod").write_text("module example.com/hello\n\ngo 1.19\n")
+    (src / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(1) }\n')
+    root = tmp_path_factory.mktemp("gotree")
+    (root / "usr/local/bin").mkdir(parents=True)
+    env = {**os.environ, "GOPROXY": "off", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+    subprocess.run(
+        [go, "build", "-buildvcs=false", "-o", str(root / "usr/local/bin/hello"), "."],
+        cwd=src,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    shutil.copy(os.path.realpath("/bin/true"), root / "usr/local/bin/not-go")
+    return root
+
+
+@pytest.mark.parametrize("in_memory", [1024 * 1024 * 64, 1024])
+def test_go_binary_in_a_layer(
+    go_tree: Path, ml: ModuleType, tmp_path: Path, in_memory: int
+) -> None:
+    """Captured by magic + build-info marker, in memory or spooled; the C binary is not."""
+    layout = ml.write_layout(tmp_path / "i", [ml.ImageSpec([ml.Layer(ml.tar_of_tree(go_tree))])])
+    scan = _scan(layout, limits=LayerLimits(in_memory=in_memory))
+    expected = _purls(sbom_for_directory(str(go_tree), created=CREATED))
+    assert any(p.startswith("pkg:golang/stdlib@") for p in expected)
+    assert _purls(scan.sbom) == expected
+    assert not [f for f in scan.findings if "not-go" in f.subject]
+
+
+def test_legacy_docker_archive_has_no_root_digest() -> None:
+    archive = Path(__file__).resolve().parents[3] / "testdata/images/sample-docker.tar"
+    with open_image_source(f"docker-archive:{archive}") as source:
+        scan = sbom_from_image(source, created=CREATED)
+    root = scan.sbom.package(scan.sbom.root)
+    assert root.checksums == () and root.purl is None
+    assert "supplychain:image:config-digest" in dict(root.properties)
+    assert "sbom.no-manifest-digest" in {f.code for f in scan.findings}
+    assert any(p.kind == "deb" for p in scan.sbom.packages)
