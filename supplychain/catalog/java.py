@@ -97,9 +97,7 @@ class JavaCataloger:
                     poms.append(pom)
         poms.sort(key=lambda p: (p.group, p.artifact, p.version))
         stem = basename(location.rsplit("!/", 1)[-1]).rsplit(".", 1)[0]
-        main = next((p for p in poms if stem.startswith(p.artifact)), None)
-        if main is None and len(poms) == 1:
-            main = poms[0]
+        main = _main_pom(poms, stem)
         checksums = [
             Checksum("SHA1", hashlib.sha1(data, usedforsecurity=False).hexdigest()),
             Checksum("SHA256", hashlib.sha256(data).hexdigest()),
@@ -170,6 +168,20 @@ class JavaCataloger:
                     depth=depth + 1,
                     outer=ref,
                 )
+
+
+def _main_pom(poms: list[_Pom], stem: str) -> _Pom | None:
+    """The pom describing the archive itself: its file name is ``<artifact>[-<version>]``
+    (longest artifact wins, so ``guava-shaded-1.0`` is not taken for ``guava``); a lone pom
+    is the archive's even when the file was renamed."""
+    matches = [
+        p
+        for p in poms
+        if stem in (p.artifact, f"{p.artifact}-{p.version}") or stem.startswith(f"{p.artifact}-")
+    ]
+    if matches:
+        return max(matches, key=lambda p: (stem == f"{p.artifact}-{p.version}", len(p.artifact)))
+    return poms[0] if len(poms) == 1 else None
 
 
 def _read_all(handle: BinaryIO, limit: int) -> bytes:

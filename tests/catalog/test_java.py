@@ -90,3 +90,22 @@ def test_wants() -> None:
     c = JavaCataloger()
     assert all(c.wants(f"x/a{e}") for e in (".jar", ".WAR", ".ear", ".jpi", ".hpi", ".par"))
     assert not c.wants("x/a.zip")
+
+
+def test_shaded_jar_main_is_the_longest_matching_artifact(
+    tmp_path: Path, builder: ModuleType
+) -> None:
+    # "guava" sorts (and prefixes) before "guava-shaded": the file name decides.
+    data = builder.jar(
+        {
+            "META-INF/maven/a.guava/guava/pom.properties": builder.pom_properties(
+                "a.guava", "guava", "32.1.3-jre"
+            ),
+            "META-INF/maven/z.example/guava-shaded/pom.properties": builder.pom_properties(
+                "z.example", "guava-shaded", "1.0"
+            ),
+        }
+    )
+    (tmp_path / "guava-shaded-1.0.jar").write_bytes(data)
+    result = JavaCataloger().catalog(DirView(tmp_path))
+    assert ("guava-shaded", "guava") in edges(result, "CONTAINS")
