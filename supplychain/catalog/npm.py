@@ -23,6 +23,7 @@ from supplychain.model.sbom import NONE, Checksum, Purpose, RelType
 
 _PACKAGE_JSON = re.compile(r"(?:^|/)node_modules/(?:@[^/]+/)?[^/@.][^/]*/package\.json$")
 _LOCKFILE = re.compile(r"(?:^|/)node_modules/\.package-lock\.json$")
+_APP_LOCKFILE = re.compile(r"(?:^|/)package-lock\.json$")
 _LIMIT = 4 * 1024 * 1024
 _LOCK_LIMIT = 64 * 1024 * 1024
 _AUTHOR = re.compile(r"^\s*([^<(]+?)\s*(?:<([^>]+)>)?\s*(?:\(([^)]*)\))?\s*$")
@@ -34,7 +35,11 @@ class NpmCataloger:
     magics: tuple[bytes, ...] = ()
 
     def wants(self, path: str) -> bool:
-        return bool(_PACKAGE_JSON.search(path) or _LOCKFILE.search(path))
+        return bool(
+            _PACKAGE_JSON.search(path)
+            or _LOCKFILE.search(path)
+            or (_APP_LOCKFILE.search(path) and "node_modules/" not in path)
+        )
 
     def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
         result = CatalogResult()
@@ -75,6 +80,20 @@ class NpmCataloger:
             found[pkg_dir] = ref
             dependencies = data.get("dependencies")
             deps.append((ref, pkg_dir, dependencies if isinstance(dependencies, dict) else None))
+        self._edges(result, found, deps)
+        for path in sorted(p for p in view.paths() if _APP_LOCKFILE.search(p)):
+            app_dir = parent(path)
+            modules = f"{app_dir}/node_modules" if app_dir else "node_modules"
+            if "node_modules/" not in path and not view.is_dir(modules):
+                self._declared(view, result, path)
+        return result
+
+    def _edges(
+        self,
+        result: CatalogResult,
+        found: dict[str, str],
+        deps: list[tuple[str, str, dict[str, Any] | None]],
+    ) -> None:
         for ref, pkg_dir, dependencies in deps:
             if not dependencies:
                 result.relate(ref, RelType.DEPENDS_ON, NONE)
@@ -83,7 +102,50 @@ class NpmCataloger:
                 target = _resolve(found, pkg_dir, dep)
                 if target is not None:
                     result.relate(ref, RelType.DEPENDS_ON, target)
-        return result
+
+    def _declared(self, view: FileView, result: CatalogResult, path: str) -> None:
+        """An app lockfile (v2/v3 ``packages`` map) shipped without ``node_modules``: what
+        would be installed, marked ``declared`` (SBOM.md §C). Dev-only entries are left out."""
+        data = _load(view, path, _LOCK_LIMIT, result)
+        packages = data.get("packages") if data else None
+        if not isinstance(packages, dict):
+            if data is not None:
+                result.warn("sbom.bad-metadata", path, "lockfile without a packages map (v1)")
+            return
+        base = parent(path)
+        found: dict[str, str] = {}
+        deps: list[tuple[str, str, dict[str, Any] | None]] = []
+        for key in sorted(k for k in packages if isinstance(k, str) and k):
+            entry = packages[key]
+            if not isinstance(entry, dict) or entry.get("dev") is True or entry.get("link"):
+                continue
+            name = entry.get("name") or key.rpartition("node_modules/")[2]
+            version = entry.get("version")
+            if not isinstance(name, str) or not name or not isinstance(version, str):
+                continue
+            resolved = entry.get("resolved")
+            pkg = make_package(
+                "npm",
+                name,
+                version,
+                purl=purl.npm(name, version),
+                location=path,
+                view=view,
+                purpose=Purpose.LIBRARY,
+                license_declared=result.declare(_license(entry)),
+                download_location=resolved
+                if isinstance(resolved, str) and resolved.startswith("https://")
+                else None,
+                checksums=_integrity(entry.get("integrity")),
+                properties=[("supplychain:npm:declared", path)],
+            )
+            pkg_dir = f"{base}/{key}" if base else key
+            found[pkg_dir] = result.add(pkg)
+            dependencies = entry.get("dependencies")
+            deps.append(
+                (found[pkg_dir], pkg_dir, dependencies if isinstance(dependencies, dict) else None)
+            )
+        self._edges(result, found, deps)
 
     def _lockfiles(self, view: FileView, result: CatalogResult) -> dict[str, dict[str, Any]]:
         """Package dir → its entry in the hidden lockfile npm keeps in ``node_modules``."""

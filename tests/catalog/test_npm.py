@@ -64,3 +64,50 @@ def test_wants() -> None:
     assert c.wants("node_modules/.package-lock.json")
     assert not c.wants("node_modules/a/lib/package.json")
     assert not c.wants("app/package.json")
+
+
+def test_app_lockfile_without_node_modules_is_declared(tmp_path: Path) -> None:
+    import json
+
+    app = tmp_path / "srv/web"
+    app.mkdir(parents=True)
+    (app / "package-lock.json").write_text(
+        json.dumps(
+            {
+                "name": "web",
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"name": "web", "version": "1.0.0", "dependencies": {"debug": "^4"}},
+                    "node_modules/debug": {
+                        "version": "4.3.4",
+                        "resolved": "https://registry.npmjs.org/debug/-/debug-4.3.4.tgz",
+                        "license": "MIT",
+                        "dependencies": {"ms": "2.1.2"},
+                    },
+                    "node_modules/ms": {"version": "2.1.2", "license": "MIT"},
+                    "node_modules/jest": {"version": "29.7.0", "dev": True},
+                },
+            }
+        )
+    )
+    result = NpmCataloger().catalog(DirView(tmp_path))
+    assert sorted(p.purl or "" for p in result.packages) == [
+        "pkg:npm/debug@4.3.4",
+        "pkg:npm/ms@2.1.2",
+    ]  # the dev-only jest is not installed in an image
+    assert ("debug", "ms") in edges(result)
+    assert ("supplychain:npm:declared", "srv/web/package-lock.json") in by_name(
+        result, "debug"
+    ).properties
+
+
+def test_app_lockfile_ignored_when_node_modules_exists(trees: dict[str, Path]) -> None:
+    import json
+
+    lock = trees["debian"] / "srv/app/package-lock.json"
+    lock.write_text(json.dumps({"packages": {"node_modules/ghost": {"version": "9.9.9"}}}))
+    try:
+        result = NpmCataloger().catalog(DirView(trees["debian"]))
+    finally:
+        lock.unlink()
+    assert "ghost" not in {p.name for p in result.packages}
