@@ -3,6 +3,8 @@ both, with the expected rule ids), plus the real-world-shaped corpus."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from supplychain.validation import load_profile, validate_document
@@ -93,3 +95,22 @@ def test_a_crashing_rule_is_an_error_finding(monkeypatch: pytest.MonkeyPatch) ->
     report = validate_document(make_corpus.good(), PROFILE)
     assert report.failed
     assert any(f.rule == "AH-DOC-001" and "could not run" in f.message for f in report.findings)
+
+
+def test_committed_corpus_files_match_the_generator(tmp_path: Path) -> None:
+    """testdata/validation/corpus/ is the generator's output, byte for byte."""
+    committed = Path(make_corpus.__file__).with_name("corpus")
+    make_corpus.write(tmp_path)
+    generated = sorted(p.name for p in tmp_path.iterdir())
+    assert generated == sorted(p.name for p in committed.iterdir())
+    for name in generated:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", sorted(make_corpus.REAL_WORLD))
+def test_corpus_files_through_the_cli(name: str) -> None:
+    from supplychain.cli.main import run
+
+    path = Path(make_corpus.__file__).with_name("corpus") / f"{name}.spdx.json"
+    expected_errors = bool(make_corpus.REAL_WORLD[name][1])
+    assert run(["-q", "validate", "sbom", "--format", "json", str(path)]) == int(expected_errors)
