@@ -13,9 +13,9 @@ from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import DEFAULT_LIMITS, MiB
 from supplychain.oci.manifest import ImageManifest, parse_manifest
+from supplychain.oci.referrers import fallback_tag
 from supplychain.store import media
 from supplychain.store.evidence import EvidenceKind, Layout
-from supplychain.store.fallback import add_to_fallback_index, fallback_tag, referrer_entry
 from supplychain.store.legacy import (
     attestation_layer,
     build_legacy_manifest,
@@ -224,49 +224,6 @@ def test_experimental_cosign_signature_referrer_is_read_like_a_sig_manifest() ->
     [found] = evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
     assert found.kind is EvidenceKind.SIMPLE_SIGNING
     assert found.signature == b"sig"
-
-
-# --- fallback index -------------------------------------------------------------------------
-
-
-def _entry() -> Descriptor:
-    raw, _ = build_bundle_referrer(_subject(IMAGE_A), b"{}", media.SIGN_PREDICATE, CREATED)
-    return referrer_entry(_manifest(raw))
-
-
-def test_fallback_index_starts_appends_and_never_duplicates() -> None:
-    entry = _entry()
-    created = add_to_fallback_index(None, entry, what="t", limits=DEFAULT_LIMITS)
-    assert created is not None
-    doc = json.loads(created)
-    assert doc["mediaType"] == mt.OCI_INDEX
-    [item] = doc["manifests"]
-    assert item["artifactType"] == media.BUNDLE_V03
-    assert item["annotations"][media.ANN_BUNDLE_PREDICATE_TYPE] == media.SIGN_PREDICATE
-    assert add_to_fallback_index(created, entry, what="t", limits=DEFAULT_LIMITS) is None
-    other = Descriptor(mt.OCI_MANIFEST, IMAGE_B, 10, artifact_type="x/y")
-    grown = add_to_fallback_index(created, other, what="t", limits=DEFAULT_LIMITS)
-    assert grown is not None
-    assert [m["digest"] for m in json.loads(grown)["manifests"]] == [
-        str(entry.digest),
-        str(IMAGE_B),
-    ]
-
-
-def test_fallback_tag_holding_an_image_is_not_overwritten() -> None:
-    image = _raw_manifest([])
-    with pytest.raises(InvalidInputError, match="not overwritten"):
-        add_to_fallback_index(image, _entry(), what="t", limits=DEFAULT_LIMITS)
-
-
-def test_fallback_index_growth_is_capped() -> None:
-    from dataclasses import replace
-
-    limits = replace(DEFAULT_LIMITS, index_descriptors=1)
-    created = add_to_fallback_index(None, _entry(), what="t", limits=limits)
-    other = Descriptor(mt.OCI_MANIFEST, IMAGE_B, 10)
-    with pytest.raises(LimitExceededError):
-        add_to_fallback_index(created, other, what="t", limits=limits)
 
 
 def test_predicate_type_names() -> None:

@@ -11,10 +11,10 @@ import pytest
 from supplychain.errors import InvalidInputError, LimitExceededError
 from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
+from supplychain.oci.referrers import fallback_tag
 from supplychain.oci.registry import RegistryClient
 from supplychain.store import media
 from supplychain.store.client import RegistryStore
-from supplychain.store.fallback import fallback_tag
 from supplychain.store.referrer import build_bundle_referrer
 from tests.fixtures.registry import RegistryServer, push_tiny_image
 
@@ -55,7 +55,7 @@ def test_referrer_push_maintains_the_fallback_index(
     assert all(d.artifact_type == media.BUNDLE_V03 for d in listed)
     assert listed[0].annotations[media.ANN_BUNDLE_PREDICATE_TYPE] == media.SIGN_PREDICATE
     # The registry really has no referrers API: the knowledge is cached after one probe.
-    assert store._api_works[repo] is False
+    assert store.referrer_index.find(repo, subject.digest).source == "fallback"
 
 
 def test_fallback_tag_holding_an_image_is_neither_read_nor_overwritten(

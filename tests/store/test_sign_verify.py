@@ -18,11 +18,11 @@ from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import MiB
 from supplychain.oci.reference import ImageRef
+from supplychain.oci.referrers import fallback_tag
 from supplychain.store import media
 from supplychain.store.authority import KeySigner, KeyVerifier
 from supplychain.store.client import RegistryStore
 from supplychain.store.evidence import EvidenceKind, Layout
-from supplychain.store.fallback import fallback_tag
 from supplychain.store.legacy import legacy_tag
 from supplychain.store.referrer import build_bundle_referrer
 from supplychain.store.sign import attest_image, sign_image
