@@ -19,7 +19,8 @@ from supplychain.catalog.golang.modlex import Statement, parse_statements, probl
 
 _GO_VERSION = re.compile(r"^([1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$")
 _TOOLCHAIN = re.compile(r"^(default|go[1-9][0-9]*(\.(0|[1-9][0-9]*)){0,2}([a-z]+[0-9]+)?(-\S+)?)$")
-_DEPRECATED = re.compile(r"(?s)(?:^|\n)Deprecated:\s*(.*)$")
+# A "Deprecated:" paragraph of the comments on the module line (Go reference, "module").
+_DEPRECATED = re.compile(r"(?s)(?:^|\n\n)Deprecated: *(.*?)(?:$|\n\n)")
 
 
 @dataclass(frozen=True, order=True)

@@ -51,7 +51,7 @@ def problem(filename: str, line: int, what: str, text: str) -> SyntaxProblem:
     shown = text.strip()
     if len(shown) > 120:
         shown = shown[:117] + "..."
-    return SyntaxProblem(f"{filename}:{line}: {what}: {shown!r}", subject=filename)
+    return SyntaxProblem(f"{what}: {shown!r}", subject=f"{filename}:{line}")
 
 
 def decode(data: bytes | str, filename: str) -> str:
@@ -66,7 +66,7 @@ def decode(data: bytes | str, filename: str) -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise SyntaxProblem(f"{filename}:{line}: not UTF-8", subject=filename) from exc
+            raise SyntaxProblem("not UTF-8", subject=f"{filename}:{line}") from exc
     if len(text) > MAX_FILE_BYTES:
         raise LimitExceededError(f"over the {MAX_FILE_BYTES} byte limit", subject=filename)
     return text
