@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from types import TracebackType
 
 
@@ -20,11 +21,13 @@ class Spool:
         os.chmod(self.path, 0o700)
         self._dir_fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         self._counter = 0
+        self._lock = threading.Lock()
 
     def create(self) -> tuple[int, str]:
         """A new empty file: ``(writable fd, absolute path)``."""
-        self._counter += 1
-        name = f"m{self._counter:08d}"
+        with self._lock:  # layers are read by several threads
+            self._counter += 1
+            name = f"m{self._counter:08d}"
         flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(name, flags, 0o600, dir_fd=self._dir_fd)
         return fd, os.path.join(self.path, name)

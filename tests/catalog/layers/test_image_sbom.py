@@ -203,9 +203,10 @@ def test_documents_validate_and_are_deterministic(
     cold = _scan(layout, cache=cache)
     warm = _scan(layout, cache=cache)
     uncached = _scan(layout)
+    serial = _scan(layout, workers=1)
     assert cold.layers_read == 2 and warm.layers_cached == 2 and warm.layers_read == 0
     spdx = write_spdx(cold.sbom)
-    assert write_spdx(warm.sbom) == spdx == write_spdx(uncached.sbom)
+    assert write_spdx(warm.sbom) == spdx == write_spdx(uncached.sbom) == write_spdx(serial.sbom)
     cdx = write_cyclonedx(cold.sbom)
     assert write_cyclonedx(warm.sbom) == cdx
     target = tmp_path / "doc.spdx.json"
