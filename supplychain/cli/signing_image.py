@@ -241,16 +241,27 @@ class Outcome:
     rejected: list[dict[str, str]]
     relaxations: list[str]
     predicate: Any = None
+    warnings: list[str] | None = None
+    """Set only by a policy in ``mode: warn`` that would have denied: exit 0, not verified."""
 
     def to_json(self, key: str) -> dict[str, Any]:
-        return {
+        doc = {
             "image": self.image,
             "digest": self.digest,
-            "verified": True,
+            "verified": not self.warnings,
             key: self.items,
             "rejected": self.rejected,
             "relaxations": self.relaxations,
         }
+        if self.warnings:
+            doc["warnings"] = self.warnings
+        return doc
+
+    def note_relaxations_and_warnings(self) -> None:
+        for relaxation in self.relaxations:
+            _note(f"Relaxed: {relaxation}")
+        for warning in self.warnings or []:
+            _note(f"warning: policy in warn mode would deny: {warning}")
 
 
 def _from_verdict(verdict: ImageVerdict, with_predicate: bool) -> Outcome:
@@ -290,8 +301,15 @@ def _from_policy(verdict: PolicyVerdict, predicate_type: str | None) -> Outcome:
         found = verdict.attestation(predicate_type)
         predicate = found.statement.predicate if found and found.statement else None
     rejected = [{"candidate": "policy", "reason": r} for r in decision.reasons]
+    warnings = None if decision.allowed else list(decision.reasons)
     return Outcome(
-        verdict.image, str(verdict.digest), items, rejected, list(decision.relaxations), predicate
+        verdict.image,
+        str(verdict.digest),
+        items,
+        rejected,
+        list(decision.relaxations),
+        predicate,
+        warnings,
     )
 
 
@@ -429,8 +447,7 @@ def verify_command(
         return
     for item in outcome.items:
         _note(f"Verified {item['kind']} signature ({item['where']}) by {item['signer']}")
-    for relaxation in outcome.relaxations:
-        _note(f"Relaxed: {relaxation}")
+    outcome.note_relaxations_and_warnings()
     click.echo(outcome.image)
 
 
@@ -484,7 +501,6 @@ def verify_attestation_command(
     if output == "json":
         _emit_json(outcome.to_json("attestations"))
         return
-    for relaxation in outcome.relaxations:
-        _note(f"Relaxed: {relaxation}")
+    outcome.note_relaxations_and_warnings()
     _note(f"Verified {predicate_type} attestation of {outcome.image}")
     click.echo(json.dumps(outcome.predicate, indent=2, sort_keys=True))

@@ -737,3 +737,24 @@ def test_registry_serving_other_bytes_for_a_referrer_digest_is_rejected(
     )
     assert (code, out) == (1, "")
     assert "does not match" in err
+
+
+def test_warn_mode_policy_exits_0_but_never_claims_verified(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tagged, pinned = _image(registry, store, "warn")
+    warn = key_files.policy.with_name("warn.yaml")
+    warn.write_text(
+        key_files.policy.read_text().replace(
+            "kind: VerifyPolicy\n", "kind: VerifyPolicy\nmode: warn\n"
+        )
+    )
+    code, out, err = _run(capsys, "verify", tagged, "--policy", str(warn))
+    assert (code, out.strip()) == (0, pinned)
+    assert "warn mode would deny" in err and "0 of 1 required signers" in err
+    code, out, _ = _run(capsys, "verify", tagged, "--policy", str(warn), "--output", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["verified"] is False and doc["warnings"]
