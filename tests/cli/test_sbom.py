@@ -197,3 +197,31 @@ def test_output_is_atomic_and_not_left_on_failure(ml: ModuleType, tmp_path: Path
     assert run(["-q", "sbom", f"oci:{bad}", "-o", str(out)]) == ExitCode.REJECTED
     assert out.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_registry_image_matches_the_layout(
+    registry: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real registry fixture: same packages as from the layout, root named by repository."""
+    from supplychain.oci.copy import copy_to_reference
+    from supplychain.oci.source import open_image_source
+
+    ref = registry.ref("sbom")  # type: ignore[attr-defined]
+    with open_image_source(f"oci:{SAMPLE}") as source:
+        copy_to_reference(source, ref, insecure=True)
+    from_layout, from_registry = tmp_path / "a.json", tmp_path / "b.json"
+    assert run(["-q", "sbom", f"oci:{SAMPLE}", "-o", str(from_layout)]) == 0
+    assert run(["-q", "sbom", ref, "-o", str(from_registry)]) == 0
+
+    def purls(path: Path) -> set[str]:
+        return {
+            r["referenceLocator"]
+            for p in json.loads(path.read_text())["packages"]
+            for r in p.get("externalRefs", [])
+            if not r["referenceLocator"].startswith("pkg:oci/")
+        }
+
+    assert purls(from_layout) == purls(from_registry) != set()
+    doc = json.loads(from_registry.read_text())
+    repository = ref.rsplit(":", 1)[0]
+    assert any(p["name"] == repository for p in doc["packages"])
