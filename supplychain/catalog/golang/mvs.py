@@ -30,7 +30,7 @@ from supplychain.catalog.golang.gowork import parse_gowork
 from supplychain.catalog.golang.modfile import ModFile, ModuleVersion, Replace, parse_modfile
 from supplychain.catalog.golang.modlex import MAX_FILE_BYTES
 from supplychain.catalog.golang.sources import SourceChain, Summary, summary_from_gomod
-from supplychain.errors import InvalidInputError, NotFoundError, UsageError
+from supplychain.errors import InvalidInputError, UsageError
 
 PRUNED = "pruned"
 UNPRUNED = "unpruned"
@@ -72,7 +72,7 @@ class Workspace:
 
 def _read_modfile(path: Path) -> ModFile:
     if not path.is_file():
-        raise NotFoundError("no go.mod here", subject=str(path))
+        raise InvalidInputError("go.mod is missing", subject=str(path))
     return parse_modfile(
         read_bounded(path, limit=MAX_FILE_BYTES, what="go.mod"), filename=str(path)
     )
@@ -83,6 +83,8 @@ def load_workspace(target: str | Path) -> Workspace:
     path = Path(target)
     if path.is_dir():
         path = path / "go.work" if (path / "go.work").is_file() else path / "go.mod"
+    if not path.is_file():
+        raise UsageError("no go.mod or go.work here", subject=str(target))
     if path.name == "go.work" or path.suffix == ".work":
         return _load_gowork(path)
     modfile = _read_modfile(path)
@@ -97,8 +99,6 @@ def load_workspace(target: str | Path) -> Workspace:
 
 
 def _load_gowork(path: Path) -> Workspace:
-    if not path.is_file():
-        raise NotFoundError("no go.work here", subject=str(path))
     work = parse_gowork(
         read_bounded(path, limit=MAX_FILE_BYTES, what="go.work"), filename=str(path)
     )
@@ -264,7 +264,7 @@ class _Loader:
             if rep.is_local:
                 gomod = (base / rep.new_path) / "go.mod"
                 if not gomod.is_file():
-                    raise NotFoundError(
+                    raise InvalidInputError(
                         f"replacement directory of {mod} has no go.mod", subject=str(gomod)
                     )
                 data = read_bounded(gomod, limit=MAX_FILE_BYTES, what="go.mod")
@@ -321,7 +321,7 @@ def resolve(ws: Workspace, sources: SourceChain) -> ModuleGraph:
         loader.drain()
         _expand_workspace(loader, graph_roots)
     if any(m.version == "" for m in loader.unknown):
-        raise UsageError("a main module's go.mod could not be read")
+        raise InvalidInputError("a main module's go.mod could not be read")
     return ModuleGraph(
         workspace=ws,
         pruning=pruning,
