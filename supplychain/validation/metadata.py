@@ -18,17 +18,19 @@ import yaml
 
 from supplychain._internal.fileio import read_bounded
 from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
+from supplychain.validation import safeyaml
 from supplychain.validation.artifact import ArtifactFacts
 
 MAX_CHART_BYTES = 20 * 1024 * 1024
 MAX_YAML_BYTES = 1024 * 1024
 MAX_MEMBERS = 10_000
+MAX_SCANNED_BYTES = 200 * 1024 * 1024  # uncompressed bytes walked looking for Chart.yaml
 LICENSE_ANNOTATION = "artifacthub.io/license"
 
 
 def load_yaml_mapping(data: bytes, subject: str) -> dict[str, Any]:
     try:
-        value = yaml.safe_load(data)
+        value = safeyaml.load(data)
     except yaml.YAMLError as exc:
         raise InvalidInputError("not valid YAML", subject=subject) from exc
     if not isinstance(value, dict):
@@ -45,6 +47,11 @@ def chart_yaml_from_tgz(path: Path) -> tuple[bytes, str]:
             for count, member in enumerate(archive):
                 if count >= MAX_MEMBERS:
                     raise LimitExceededError(f"more than {MAX_MEMBERS} entries", subject=str(path))
+                if member.offset_data + member.size > MAX_SCANNED_BYTES:
+                    raise LimitExceededError(
+                        f"more than {MAX_SCANNED_BYTES} uncompressed bytes before Chart.yaml",
+                        subject=str(path),
+                    )
                 parts = member.name.split("/")
                 if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
                     if member.size > MAX_YAML_BYTES:

@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-from supplychain.errors import PolicyError
+from supplychain._internal.fileio import read_bounded
+from supplychain.errors import Error, PolicyError
+from supplychain.validation import safeyaml
 from supplychain.validation.findings import SEVERITY_NAMES
 from supplychain.validation.rules.base import REGISTRY, all_rules
 
@@ -23,6 +25,10 @@ TOP_KEYS = frozenset({"profile", "version", "description", "extends", "fail_on",
 RULE_KEYS = frozenset({"severity", "params"})
 GLOBAL_PARAMS: dict[str, Any] = {"license_list_version": "3.27", "max_bytes": 64 * 1024 * 1024}
 MAX_EXTENDS_DEPTH = 8
+MAX_PROFILE_BYTES = 8 * 1024 * 1024  # SECURITY.md: YAML ≤ 8 MiB per file
+# SECURITY.md §3: an SBOM blob is capped at 128 MiB; a profile may lower max_bytes, not raise it
+# past that.
+MAX_SBOM_BYTES = 128 * 1024 * 1024
 
 
 @dataclass
@@ -76,11 +82,11 @@ def _load(name_or_path: str, depth: int) -> Profile:
         raise PolicyError("extends chain too deep (a cycle?)", subject=name_or_path)
     path = _locate(name_or_path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"cannot read profile: {exc.strerror}", subject=str(path)) from exc
+        raw = read_bounded(path, limit=MAX_PROFILE_BYTES, what=str(path))
+    except Error as exc:
+        raise PolicyError(exc.message, subject=str(path)) from exc
     try:
-        data = yaml.safe_load(raw)
+        data = safeyaml.load(raw)
     except yaml.YAMLError as exc:
         raise PolicyError("profile is not valid YAML", subject=str(path)) from exc
     if not isinstance(data, dict):
@@ -103,6 +109,8 @@ def _load(name_or_path: str, depth: int) -> Profile:
     if "fail_on" in data:
         profile.fail_on = _severity(data["fail_on"], f"{path}: fail_on", allow_off=False)
     profile.params.update(_check_params(data.get("params") or {}, GLOBAL_PARAMS, f"{path}: params"))
+    if not 0 < int(profile.params["max_bytes"]) <= MAX_SBOM_BYTES:
+        raise PolicyError(f"max_bytes must be between 1 and {MAX_SBOM_BYTES}", subject=str(path))
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise PolicyError("rules must be a mapping of rule id to settings", subject=str(path))

@@ -18,6 +18,7 @@ import yaml
 
 from supplychain._internal.fileio import read_bounded
 from supplychain.errors import Error, InvalidInputError, UsageError
+from supplychain.validation import safeyaml
 from supplychain.validation.artifact import ArtifactFacts
 
 MAX_META_BYTES = 1024 * 1024
@@ -67,7 +68,7 @@ class PublishTarget:
 def _read_yaml(path: Path) -> YamlFile:
     result = YamlFile(str(path))
     try:
-        data = yaml.safe_load(read_bounded(path, limit=MAX_META_BYTES, what=str(path)))
+        data = safeyaml.load(read_bounded(path, limit=MAX_META_BYTES, what=str(path)))
     except yaml.YAMLError as exc:
         result.error = f"not valid YAML: {str(exc).splitlines()[0]}"
         return result

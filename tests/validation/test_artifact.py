@@ -142,3 +142,16 @@ def test_hostile_chart_archives(tmp_path: Path) -> None:
 def test_severity_of_mismatch_is_error() -> None:
     report = validate_document(make_corpus.good(), PROFILE, artifact=facts(version="9"))
     assert report.failed and report.rule_ids(Severity.ERROR) == {"AH-XCHK-002"}
+
+
+def test_chart_archive_claiming_a_huge_member_is_refused_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    import gzip
+
+    info = tarfile.TarInfo("mychart/templates/huge.bin")
+    info.size = 300 * 1024 * 1024  # only the header exists: the check fires before any read
+    path = tmp_path / "bomb.tgz"
+    path.write_bytes(gzip.compress(info.tobuf() + b"\0" * 1024))
+    with pytest.raises(LimitExceededError, match="uncompressed bytes"):
+        facts_for(str(path))

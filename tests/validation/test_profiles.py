@@ -131,3 +131,29 @@ def test_namespace_shared_by_two_different_documents(tmp_path: Path) -> None:
     second = validate_file(two, profile, state=state)
     assert "AH-DOC-004" not in first.rule_ids() | repeat.rule_ids()
     assert "AH-DOC-004" in second.rule_ids(Severity.ERROR)
+
+
+ALIAS_BOMB = """a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+"""
+
+
+def test_yaml_alias_bomb_profile_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        load_profile(write(tmp_path, ALIAS_BOMB))
+
+
+def test_max_bytes_cannot_be_raised_past_the_security_cap(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="max_bytes"):
+        load_profile(write(tmp_path, "extends: artifacthub\nparams: {max_bytes: 999999999999}\n"))
+    lowered = load_profile(write(tmp_path, "extends: artifacthub\nparams: {max_bytes: 1000}\n"))
+    doc = tmp_path / "doc.spdx.json"
+    doc.write_text(json.dumps(make_corpus.good()))
+    report = validate_file(doc, lowered)
+    assert [f.rule for f in report.findings] == ["AH-FMT-001"]
+    assert "over the 1000-byte limit" in report.findings[0].message

@@ -241,3 +241,10 @@ def test_cli_image_and_artifact_cross_check(
     sbom.write_text(json.dumps(doc))
     assert run(["validate", "sbom", "--artifact", ref, str(sbom)]) == 1
     assert hashlib.sha256(image.raw).hexdigest() == image.digest.split(":")[1]
+
+
+def test_alias_bomb_in_chart_yaml_is_a_finding(tmp_path: Path) -> None:
+    from tests.validation.test_profiles import ALIAS_BOMB
+
+    path = chart_dir(tmp_path, chart=ALIAS_BOMB)
+    assert ids(dir_target(path)) == {"AHP-PUB-008": "error"}

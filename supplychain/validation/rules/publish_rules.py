@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from supplychain.validation import safeyaml
 from supplychain.validation.findings import Hit
 from supplychain.validation.licenses import check_expression
 from supplychain.validation.publish import (
@@ -365,7 +366,7 @@ def _yaml_value(raw: Any) -> Any:
     if not isinstance(raw, str):
         return raw
     try:
-        return yaml.safe_load(raw)
+        return safeyaml.load(raw)
     except yaml.YAMLError:
         return _INVALID
 
