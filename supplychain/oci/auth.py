@@ -291,19 +291,38 @@ class Authenticator:
 
     host: str
     http: HttpClient
-    credentials: Credentials | None = None
+    explicit: Credentials | None = None
+    source: CredentialSource | None = None
     clock: Callable[[], float] = time.monotonic
     _tokens: dict[tuple[str, str, str], _CachedToken] = field(default_factory=dict)
     _by_scope: dict[str, _CachedToken] = field(default_factory=dict)
     _basic: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     token_requests: int = 0
+    _looked_up: bool = False
+    _found: Credentials | None = None
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """Explicit credentials, else the source's answer for this host, looked up only when a
+        registry first asks (so anonymous pulls never run a credential helper)."""
+        if self.explicit is not None:
+            return self.explicit
+        if self.source is None:
+            return None
+        with self._lock:
+            if not self._looked_up:
+                self._found = self.source.lookup(self.host)
+                self._looked_up = True
+            return self._found
 
     def cached_header(self, scope: str) -> str | None:
         """An Authorization value to send up front for ``scope``, if we already have one."""
+        if self._basic:
+            creds = self.credentials
+            if creds is not None:
+                return creds.basic_header()
         with self._lock:
-            if self._basic and self.credentials is not None:
-                return self.credentials.basic_header()
             token = self._by_scope.get(scope)
             if token is not None and token.expires > self.clock():
                 return token.header
@@ -319,7 +338,8 @@ class Authenticator:
         if challenge is None:
             raise AuthError("registry refused the request and sent no challenge", subject=self.host)
         if challenge.scheme == "basic":
-            if self.credentials is None:
+            creds = self.credentials
+            if creds is None:
                 raise AuthError(
                     "registry requires a login",
                     subject=self.host,
@@ -327,7 +347,7 @@ class Authenticator:
                 )
             with self._lock:
                 self._basic = True
-            return self.credentials.basic_header()
+            return creds.basic_header()
         if challenge.scheme == "bearer":
             return self._token(challenge, scope, deadline)
         raise AuthError(f"unsupported auth scheme {challenge.scheme!r}", subject=self.host)

@@ -251,7 +251,7 @@ class RegistryClient:
         plain = insecure or is_loopback_host(host)
         self.base_url = f"{'http' if plain else 'https'}://{host}"
         source = credentials if credentials is not None else DockerConfig.load()
-        self.auth = Authenticator(host=host, http=self.http, credentials=source.lookup(host))
+        self.auth = Authenticator(host=host, http=self.http, source=source)
 
     @classmethod
     def for_ref(

@@ -221,9 +221,7 @@ def test_basic_credentials_never_sent_to_plain_http_realm() -> None:
     from supplychain._internal.http import HttpClient
     from supplychain.oci.auth import Authenticator
 
-    auth = Authenticator(
-        host="registry.example", http=HttpClient(), credentials=Credentials("u", "p")
-    )
+    auth = Authenticator(host="registry.example", http=HttpClient(), explicit=Credentials("u", "p"))
     with pytest.raises(AuthError) as info:
         auth.answer(
             'Bearer realm="http://auth.example/token",service="s"', "", HttpClient().deadline()
@@ -244,3 +242,24 @@ def test_token_auth_mount_asks_for_both_scopes(token_registry: RegistryServer) -
         and f"repository:{target}:pull,push" in r["scopes"]
         for r in issuer.requests_seen
     )
+
+
+def test_credentials_looked_up_only_when_asked(
+    registry: RegistryServer, basic_registry: RegistryServer
+) -> None:
+    class Counting:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def lookup(self, host: str) -> Credentials | None:
+            self.calls.append(host)
+            return Credentials(USERNAME, PASSWORD)
+
+    anonymous_ok = Counting()
+    RegistryClient(registry.host, credentials=anonymous_ok).ping()
+    assert anonymous_ok.calls == []  # no challenge, so no helper ran
+    needed = Counting()
+    client = RegistryClient(basic_registry.host, credentials=needed)
+    client.ping()
+    client.ping()
+    assert needed.calls == [basic_registry.host]  # looked up once
