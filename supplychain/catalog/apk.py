@@ -67,7 +67,7 @@ class ApkCataloger:
                 view=view,
                 purpose=None,
                 supplier=distro.supplier if distro else None,
-                license_declared=result.declare(licenses.normalize(record.get("L", [""])[0])),
+                declared=result.declared(licenses.normalize(record.get("L", [""])[0])),
                 homepage=record.get("U", [""])[0] or None,
                 summary=record.get("T", [""])[0] or None,
                 properties=props,

@@ -29,6 +29,7 @@ from supplychain.model.sbom import (
 
 LOCATION = "supplychain:location"
 LAYER = "supplychain:layer"
+LICENSE_RAW = "supplychain:license:declared-raw"
 
 
 @dataclass(frozen=True, order=True)
@@ -77,12 +78,11 @@ class CatalogResult:
         self.licenses.extend(other.licenses)
         self.properties |= other.properties
 
-    def declare(self, declared: DeclaredLicense | None) -> str | None:
-        """Record the ``LicenseRef-`` texts a declared licence needs; its expression."""
-        if declared is None:
-            return None
-        self.licenses.extend(declared.extracted)
-        return declared.expression
+    def declared(self, declared: DeclaredLicense | None) -> DeclaredLicense | None:
+        """Record the ``LicenseRef-`` texts a declared licence needs; pass it on."""
+        if declared is not None:
+            self.licenses.extend(declared.extracted)
+        return declared
 
 
 @runtime_checkable
@@ -115,6 +115,7 @@ def make_package(
     purpose: Purpose | None = Purpose.LIBRARY,
     supplier: str | None = None,
     license_declared: str | None = None,
+    declared: DeclaredLicense | None = None,
     copyright_text: str | None = None,
     download_location: str | None = None,
     homepage: str | None = None,
@@ -134,6 +135,12 @@ def make_package(
     if layer is not None:
         props.add((LAYER, layer.property_value()))
     props.update(properties)
+    if declared is not None:
+        license_declared = license_declared or declared.expression
+        raw = " ".join(declared.raw.split())
+        if raw != declared.expression:
+            # What the metadata said, when normalisation changed it (SBOM.md §F.3).
+            props.add((LICENSE_RAW, raw[:1000]))
     return Package(
         ref=package_ref(f"Package-{kind}", name, key),
         name=name,

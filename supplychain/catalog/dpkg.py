@@ -77,7 +77,7 @@ class DpkgCataloger:
                 view=view,
                 purpose=None,
                 supplier=distro.supplier if distro else None,
-                license_declared=result.declare(self._license(view, name, result)),
+                declared=result.declared(self._license(view, name, result)),
                 homepage=fields.get("Homepage") or None,
                 summary=(fields.get("Description") or "").split("\n")[0] or None,
                 properties=props,

@@ -107,7 +107,7 @@ class JavaCataloger:
             "location": location,
             "view": view,
             "supplier": f"Organization: {_clean(vendor)}" if vendor and _clean(vendor) else None,
-            "license_declared": result.declare(_bundle_license(manifest.get("Bundle-License"))),
+            "declared": result.declared(_bundle_license(manifest.get("Bundle-License"))),
             "checksums": checksums,
             "properties": [("supplychain:layer-path", layer_path)]
             if location != layer_path

@@ -68,7 +68,7 @@ class NpmCataloger:
                 view=view,
                 purpose=Purpose.LIBRARY,
                 supplier=_author(data.get("author")),
-                license_declared=result.declare(_license(data)),
+                declared=result.declared(_license(data)),
                 homepage=_url(data.get("homepage")),
                 summary=data["description"] if isinstance(data.get("description"), str) else None,
                 download_location=resolved
@@ -132,7 +132,7 @@ class NpmCataloger:
                 location=path,
                 view=view,
                 purpose=Purpose.LIBRARY,
-                license_declared=result.declare(_license(entry)),
+                declared=result.declared(_license(entry)),
                 download_location=resolved
                 if isinstance(resolved, str) and resolved.startswith("https://")
                 else None,

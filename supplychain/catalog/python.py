@@ -69,7 +69,7 @@ class PythonCataloger:
                 view=view,
                 purpose=Purpose.LIBRARY,
                 supplier=_supplier(headers),
-                license_declared=result.declare(declared),
+                declared=result.declared(declared),
                 homepage=_homepage(headers),
                 summary=(headers.get("Summary") or "").strip() or None,
                 download_location=_direct_url(view, location),

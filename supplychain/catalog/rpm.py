@@ -219,7 +219,7 @@ class RpmCataloger:
                     supplier=f"Organization: {vendor}"
                     if vendor
                     else (distro.supplier if distro else None),
-                    license_declared=result.declare(licenses.normalize(header.string(LICENSE))),
+                    declared=result.declared(licenses.normalize(header.string(LICENSE))),
                     homepage=header.string(URL) or None,
                     summary=header.string(SUMMARY),
                     properties=props,

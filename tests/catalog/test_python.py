@@ -34,7 +34,12 @@ def test_requires_dist_edges_skip_extras(trees: dict[str, Path]) -> None:
 
 def test_licence_precedence(trees: dict[str, Path]) -> None:
     result = PythonCataloger().catalog(DirView(trees["debian"]))
-    assert by_name(result, "requests").license_declared == "Apache-2.0"  # License: Apache 2.0
+    requests = by_name(result, "requests")
+    assert requests.license_declared == "Apache-2.0"  # License: Apache 2.0
+    # Normalisation changed the text: what the metadata said is kept as an annotation.
+    assert ("supplychain:license:declared-raw", "Apache 2.0") in requests.properties
+    certifi = dict(by_name(result, "certifi").properties)
+    assert "supplychain:license:declared-raw" not in certifi  # MPL-2.0 unchanged
     assert by_name(result, "urllib3").license_declared == "MIT"  # classifier only
     assert by_name(result, "idna").license_declared is None  # "BSD License": which BSD?
     assert by_name(result, "certifi").license_declared == "MPL-2.0"
