@@ -24,6 +24,7 @@ from datetime import datetime
 from supplychain.catalog.base import Cataloger, Finding
 from supplychain.catalog.catalog import add_to_sbom, catalog_view, cataloger_versions
 from supplychain.catalog.catalog import default_catalogers as _default_catalogers
+from supplychain.catalog.layers.attribution import refine_os_layers
 from supplychain.catalog.layers.cache import LayerCache, cache_key
 from supplychain.catalog.layers.index import LayerIndex
 from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
@@ -231,8 +232,8 @@ class LayerIndexer:
 
 def _view(
     image: PlatformImage, reader: LayerIndexer, limits: LayerLimits, workers: int
-) -> tuple[SquashedView, list[Finding]]:
-    """The squashed view of one platform image, and the problems its layers had.
+) -> tuple[SquashedView, list[tuple[str, LayerIndex]], list[Finding]]:
+    """The squashed view of one platform image, its layers, and the problems they had.
 
     Layers are read by ``workers`` threads: zlib, zstd and hashlib release the GIL, so
     decompressing one layer overlaps parsing another. Results are used in layer order, so
@@ -255,10 +256,11 @@ def _view(
             f"image decompresses to more than {limits.image_output} bytes", subject=subject
         )
     findings = [finding for index in indexes for finding in index.findings]
-    view = SquashedView(
-        [(str(layer.diff_id), index) for layer, index in zip(image.layers, indexes, strict=True)]
-    )
-    return view, findings + view.findings
+    layers = [
+        (str(layer.diff_id), index) for layer, index in zip(image.layers, indexes, strict=True)
+    ]
+    view = SquashedView(layers)
+    return view, layers, findings + view.findings
 
 
 def sbom_from_image(
@@ -309,8 +311,9 @@ def sbom_from_image(
                         "legacy docker-archive has no manifest: the image has no digest",
                     )
                 )
-            view, layer_findings = _view(image, reader, limits, workers)
+            view, layers, layer_findings = _view(image, reader, limits, workers)
             result = catalog_view(view, found_catalogers)
+            refine_os_layers(result.result, layers, found_catalogers, result.distro)
             scope = str(image.digest) if multi else ""
             add_to_sbom(builder, result, image_ref, scope=scope)
             findings.extend(layer_findings)

@@ -338,3 +338,42 @@ def test_legacy_docker_archive_has_no_root_digest() -> None:
     assert "supplychain:image:config-digest" in dict(root.properties)
     assert "sbom.no-manifest-digest" in {f.code for f in scan.findings}
     assert any(p.kind == "deb" for p in scan.sbom.packages)
+
+
+def _stanza(name: str, version: str) -> bytes:
+    return (
+        f"Package: {name}\nStatus: install ok installed\nArchitecture: amd64\n"
+        f"Version: {version}\nMaintainer: Debian <debian@example.org>\nDescription: {name}\n\n"
+    ).encode()
+
+
+def test_os_packages_belong_to_the_layer_that_installed_them(
+    ml: ModuleType, tmp_path: Path
+) -> None:
+    """SBOM.md §B.3: a rewritten dpkg status keeps old packages on the layer they came from."""
+    import hashlib
+
+    os_release = ml.Entry("etc/os-release", data=b'ID=debian\nVERSION_ID="12"\n')
+    base = ml.tar_bytes(
+        [
+            os_release,
+            ml.Entry("var/lib/dpkg/status", data=_stanza("tzdata", "1") + _stanza("zlib1g", "1")),
+        ]
+    )
+    app = ml.tar_bytes(
+        [
+            ml.Entry(
+                "var/lib/dpkg/status",
+                data=_stanza("tzdata", "1") + _stanza("zlib1g", "2") + _stanza("curl", "7"),
+            )
+        ]
+    )
+    unrelated = ml.tar_bytes([ml.Entry("srv/app.txt", data=b"x")])
+    layout = ml.write_layout(
+        tmp_path / "i", [ml.ImageSpec([ml.Layer(base), ml.Layer(app), ml.Layer(unrelated)])]
+    )
+    sbom = _scan(layout).sbom
+    ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in (base, app)]
+    assert _layer_of(sbom, "tzdata") == {f"0:{ids[0]}"}
+    assert _layer_of(sbom, "zlib1g") == {f"1:{ids[1]}"}  # upgraded in layer 1
+    assert _layer_of(sbom, "curl") == {f"1:{ids[1]}"}
