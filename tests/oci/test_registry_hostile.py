@@ -299,6 +299,20 @@ def test_nt_f7_trickle_hits_the_deadline(
     assert elapsed_since(start) < FAST.request_deadline + 2
 
 
+def test_nt_f7_one_byte_every_five_seconds(hostile: HostileProxy, image: PushedImage) -> None:
+    # Default 30 s read timeout: each 5 s gap is within it, so only the total deadline can
+    # end this, and the tightened socket timeout makes it end on time.
+    client = RegistryClient(
+        hostile.host, credentials=Anonymous(), limits=Limits(request_deadline=3.0)
+    )
+    hostile.add("trickle", path="/manifests/", method="GET", interval=5.0)
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceededError) as info:
+        client.get_manifest(image.repo, "v1")
+    assert info.value.exit_code == ExitCode.UNCHECKED
+    assert elapsed_since(start) < 4.5
+
+
 def test_hang_ends_at_the_deadline(
     client: RegistryClient, hostile: HostileProxy, image: PushedImage
 ) -> None:
