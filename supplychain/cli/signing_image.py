@@ -31,7 +31,7 @@ from supplychain.signing.identity import Identity
 from supplychain.signing.policy import load_policy
 from supplychain.store import authority, media
 from supplychain.store.client import RegistryStore
-from supplychain.store.contracts import EvidenceVerifier
+from supplychain.store.contracts import EvidenceVerifier, ImageSigner
 from supplychain.store.policy_check import PolicyVerdict, verify_with_policy
 from supplychain.store.sign import Attached, attest_image, sign_image
 from supplychain.store.verify import ImageVerdict, Wanted, verify_image
@@ -86,25 +86,42 @@ def _report_attached(what: str, attached: Attached) -> None:
     click.echo(attached.image)
 
 
+def _signer(ref: ImageRef, key_path: str | None, keyless: bool, legacy: bool) -> ImageSigner:
+    """A key or a keyless signer; the keyless token is fetched before any registry write."""
+    if (key_path is None) == (not keyless):
+        raise UsageError("give exactly one of --key or --keyless")
+    if key_path is not None:
+        return authority.key_signer(key_path, read_password)
+    if legacy:
+        raise UsageError("--legacy needs --key: keyless signing writes bundle referrers only")
+    return authority.keyless_signer(f"{ref.registry}/{ref.repository}")
+
+
 @cli.command("sign")
 @click.argument("image")
 @click.option(
     "--key",
     "key_path",
-    required=True,
     type=click.Path(dir_okay=False),
     help="Private key (cosign.key or PKCS#8 PEM).",
 )
+@click.option(
+    "--keyless",
+    is_flag=True,
+    help="Sign with sigstore-python (Fulcio + Rekor) using the ambient OIDC token.",
+)
 @click.option("--legacy", is_flag=True, help="Also write cosign's legacy sha256-<hex>.sig tag.")
 @_insecure_option
-def sign_command(image: str, key_path: str, legacy: bool, insecure_registry: bool) -> None:
+def sign_command(
+    image: str, key_path: str | None, keyless: bool, legacy: bool, insecure_registry: bool
+) -> None:
     """Sign IMAGE (resolved once to a digest) as a cosign v3 bundle referrer.
 
     Prints the signed reference, pinned by digest. The key password comes from
     SUPPLYCHAIN_PASSWORD or COSIGN_PASSWORD, or a prompt.
     """
     ref = ImageRef.parse(image)
-    signer = authority.key_signer(key_path, read_password)
+    signer = _signer(ref, key_path, keyless, legacy)
     with _store(ref, insecure_registry) as store:
         attached = sign_image(store, ref, signer, created=_created(), legacy=legacy)
     _report_attached("Signed", attached)
@@ -128,9 +145,13 @@ def sign_command(image: str, key_path: str, legacy: bool, insecure_registry: boo
 @click.option(
     "--key",
     "key_path",
-    required=True,
     type=click.Path(dir_okay=False),
     help="Private key (cosign.key or PKCS#8 PEM).",
+)
+@click.option(
+    "--keyless",
+    is_flag=True,
+    help="Sign with sigstore-python (Fulcio + Rekor) using the ambient OIDC token.",
 )
 @click.option("--legacy", is_flag=True, help="Also write cosign's legacy sha256-<hex>.att tag.")
 @_insecure_option
@@ -138,7 +159,8 @@ def attest_command(
     image: str,
     predicate_path: str,
     type_name: str,
-    key_path: str,
+    key_path: str | None,
+    keyless: bool,
     legacy: bool,
     insecure_registry: bool,
 ) -> None:
@@ -149,7 +171,7 @@ def attest_command(
     predicate = strictjson.loads_object(
         raw, what=f"predicate {predicate_path}", max_bytes=PREDICATE_LIMIT
     )
-    signer = authority.key_signer(key_path, read_password)
+    signer = _signer(ref, key_path, keyless, legacy)
     with _store(ref, insecure_registry) as store:
         attached = attest_image(
             store,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from supplychain.errors import InvalidInputError, VerificationError
+from supplychain.errors import InvalidInputError, UsageError, VerificationError
 from supplychain.model import Digest
 from supplychain.signing import intoto, keys, trustroot
 from supplychain.signing import sign as signing
@@ -70,6 +70,42 @@ class KeySigner:
 
     def simple_signing(self, docker_reference: str, subject: Digest) -> tuple[bytes, bytes]:
         return signing.sign_simple_signing(subject, docker_reference, self.key)
+
+
+@dataclass(frozen=True)
+class KeylessSigner:
+    """Signs through sigstore-python (Fulcio certificate + Rekor entry) with an OIDC token.
+
+    Only the bundle layouts: a keyless legacy ``.sig``/``.att`` would need the certificate and
+    Rekor bundle annotations, which our verifier does not accept either (docs/signing.md).
+    ``name`` is the repository, because sigstore-python's statement model wants subject names.
+    """
+
+    token: str
+    name: str
+
+    def signature_bundle(self, subject: Digest) -> bytes:
+        statement = intoto.build(subject, media.SIGN_PREDICATE, {}, name=self.name)
+        return signing.sign_statement_keyless(statement, token=self.token)
+
+    def attestation_bundle(
+        self, subject: Digest, name: str, predicate_type: str, predicate: Any
+    ) -> bytes:
+        statement = intoto.build(subject, predicate_type, predicate, name=name)
+        return signing.sign_statement_keyless(statement, token=self.token)
+
+    def attestation_envelope(
+        self, subject: Digest, name: str, predicate_type: str, predicate: Any
+    ) -> bytes:
+        raise UsageError("keyless signing writes bundle referrers only", subject="--legacy")
+
+    def simple_signing(self, docker_reference: str, subject: Digest) -> tuple[bytes, bytes]:
+        raise UsageError("keyless signing writes bundle referrers only", subject="--legacy")
+
+
+def keyless_signer(name: str) -> KeylessSigner:
+    """Fetch the ambient OIDC token now, before anything is written to a registry."""
+    return KeylessSigner(signing.ambient_identity_token(), name)
 
 
 def key_signer(path: str | os.PathLike[str], password: Callable[[], bytes]) -> KeySigner:

@@ -758,3 +758,31 @@ def test_warn_mode_policy_exits_0_but_never_claims_verified(
     code, out, _ = _run(capsys, "verify", tagged, "--policy", str(warn), "--output", "json")
     doc = json.loads(out)
     assert code == 0 and doc["verified"] is False and doc["warnings"]
+
+
+def test_keyless_sign_without_an_ambient_token_exits_3_and_writes_nothing(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in (
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "SIGSTORE_ID_TOKEN",
+        "GITLAB_CI",
+        "BUILDKITE",
+        "CIRCLECI",
+        "GOOGLE_SERVICE_ACCOUNT_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    tagged, pinned = _image(registry, store, "keyless")
+    code, out, err = _run(capsys, "sign", tagged, "--keyless")
+    assert (code, out) == (3, "")
+    assert "OIDC token" in err
+    digest = Digest.parse(pinned.rsplit("@", 1)[1])
+    assert store.referrers(ImageRef.parse(tagged).repository, digest) == []
+    assert _run(capsys, "sign", tagged, "--keyless", "--legacy")[0] == 2
+    assert _run(capsys, "sign", tagged)[0] == 2
+    assert _run(capsys, "sign", tagged, "--keyless", "--key", str(key_files.private))[0] == 2
