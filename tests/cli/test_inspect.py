@@ -407,3 +407,22 @@ def test_zstd_bomb_stops_at_cap_with_bounded_memory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024
+
+
+@pytest.mark.registry
+def test_registry_artifact_manifest_shown_as_artifact(
+    pushed_sample: str, registry: RegistryServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = RegistryClient(registry.host, credentials=Anonymous())
+    repo = pushed_sample.split("/", 1)[1]
+    index = client.get_manifest(repo, "v1")
+    pushed = _push_referrer(client, repo, index.descriptor, "application/vnd.example.sig", b"s")
+    report = _json(capsys, f"{pushed_sample}@{pushed.digest}")
+    assert report["digest"] == str(pushed.digest)
+    assert report["images"] == [] and report["platforms"] == []
+    artifact = report["artifact"]
+    assert isinstance(artifact, dict)
+    assert artifact["artifactType"] == "application/vnd.example.sig"
+    assert [layer["size"] for layer in artifact["layers"]] == [1]
+    assert run(["inspect", f"{pushed_sample}@{pushed.digest}"]) == 0
+    assert "artifact:    application/vnd.example.sig" in capsys.readouterr().out
