@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supplychain.errors import Error
+from supplychain.errors import Error, UsageError
 from supplychain.validation import readers
 from supplychain.validation.artifact import ArtifactFacts
 from supplychain.validation.findings import Finding, Report, Severity
@@ -44,6 +44,8 @@ def validate_file(
     report = _empty_report(name, profile)
     try:
         loaded = readers.read_document(Path(path), max_bytes=int(profile.params["max_bytes"]))
+    except UsageError:
+        raise  # no such file: the request is wrong (exit 2), the input was never judged
     except Error as exc:
         report.findings.append(_format_finding(profile, exc.message))
         return report

@@ -152,8 +152,9 @@ def test_100_mb_file_is_refused_before_parsing(
     assert "over the 67108864-byte limit" in _one_error(capsys)
 
 
-def test_missing_file_is_usage_error(tmp_path: Path) -> None:
-    assert run(["validate", "sbom", str(tmp_path / "nope.spdx.json")]) == 1
+def test_missing_file_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["validate", "sbom", str(tmp_path / "nope.spdx.json")]) == 2
+    assert "nope.spdx.json: no such file" in capsys.readouterr().err
 
 
 def test_tag_value_document_is_read_via_spdx_tools(
@@ -166,6 +167,9 @@ def test_tag_value_document_is_read_via_spdx_tools(
     target = tmp_path / "doc.spdx"
     write_file(parse_file(source), str(target), validate=False)
     assert run(["validate", "sbom", "--format", "json", str(target)]) == 0
+    as_yaml = tmp_path / "doc.spdx.yaml"
+    write_file(parse_file(source), str(as_yaml), validate=False)
+    assert run(["validate", "sbom", str(as_yaml)]) == 0
     tv_bad = tmp_path / "bad.spdx"
     tv_bad.write_text("SPDXVersion: SPDX-2.3\nthis is not tag value\n")
     assert run(["validate", "sbom", str(tv_bad)]) == 1

@@ -248,3 +248,75 @@ def test_alias_bomb_in_chart_yaml_is_a_finding(tmp_path: Path) -> None:
 
     path = chart_dir(tmp_path, chart=ALIAS_BOMB)
     assert ids(dir_target(path)) == {"AHP-PUB-008": "error"}
+
+
+def _push_referrer(
+    client: RegistryClient,
+    repo: str,
+    subject: str,
+    subject_raw: bytes,
+    *,
+    artifact_type: str,
+    annotations: dict[str, str] | None = None,
+) -> None:
+    """A referrer artifact (OCI 1.1 manifest with ``subject``), pushed the way our signer does."""
+    from supplychain.oci import mediatypes as mt
+    from supplychain.oci.referrers import Referrers
+
+    empty = b"{}"
+    payload = json.dumps({"artifact": artifact_type}).encode()
+    for blob in (empty, payload):
+        client.push_blob(repo, blob)
+
+    def desc(media_type: str, blob: bytes) -> dict[str, object]:
+        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        return {"mediaType": media_type, "digest": digest, "size": len(blob)}
+
+    doc: dict[str, object] = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": desc("application/vnd.oci.empty.v1+json", empty),
+        "layers": [desc("application/octet-stream", payload)],
+        "subject": {"mediaType": mt.OCI_MANIFEST, "digest": subject, "size": len(subject_raw)},
+    }
+    if annotations:
+        doc["annotations"] = annotations
+    Referrers(client).push(repo, json.dumps(doc).encode(), mt.OCI_MANIFEST)
+
+
+@pytest.mark.parametrize(
+    ("artifact_type", "annotations", "signature"),
+    [
+        ("application/vnd.dev.cosign.artifact.sig.v1+json", None, "cosign referrer"),
+        (
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            {"dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1"},
+            "bundle referrer",
+        ),
+        ("application/spdx+json", None, "unsigned"),  # an SBOM is not a signature
+        (
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            {"dev.sigstore.bundle.predicateType": "https://spdx.dev/Document"},
+            "unsigned",  # an SBOM attestation does not count either
+        ),
+    ],
+)
+def test_signature_referrers_as_artifact_hub_sees_them(
+    client: RegistryClient,
+    registry: RegistryServer,
+    artifact_type: str,
+    annotations: dict[str, str] | None,
+    signature: str,
+) -> None:
+    repo = registry.repo("ahsig")
+    image = push_tiny_image(client, repo, tag="1.0.0", annotations=AH_KEYS)
+    _push_referrer(
+        client, repo, image.digest, image.raw, artifact_type=artifact_type, annotations=annotations
+    )
+    target = image_target(f"{registry.host}/{repo}:1.0.0")
+    assert target.image is not None and target.image.signature == signature
+    assert ids(target) == {}  # signed: nothing; unsigned: an info finding only
+    report = validate_target(target, PROFILE)
+    unsigned = [f for f in report.findings if f.rule == "AHP-PUB-004"]
+    assert bool(unsigned) is (signature == "unsigned")
