@@ -197,7 +197,10 @@ class LayerCache:
             return
         path = self.path_for(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Captured contents of private images live here: every level we create is 0700.
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            for directory in (self.root, self.layers_dir, path.parent):
+                directory.mkdir(exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         except OSError:
             return

@@ -90,6 +90,16 @@ def test_round_trip_in_memory_and_spooled(
         assert content is not None and content.path is not None
 
 
+def test_cache_dirs_and_files_are_private(ml: ModuleType, spool: Spool, tmp_path: Path) -> None:
+    import stat
+
+    cache = LayerCache(tmp_path / "missing" / "c")
+    cache.put("9" * 64, BLOB, BLOB, _index(ml, spool))
+    for path in (cache.root, cache.layers_dir, cache.path_for("9" * 64).parent):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache.path_for("9" * 64).stat().st_mode) == 0o600
+
+
 def test_miss_then_hit(ml: ModuleType, spool: Spool, tmp_path: Path) -> None:
     cache = LayerCache(tmp_path / "c")
     assert cache.get("0" * 64, spool) is None
