@@ -66,13 +66,14 @@ class ModCacheSource:
 
     def summary(self, mod: ModuleVersion) -> Summary | None:
         path, version = escape_path(mod.path), escape_path(mod.version)
+        root = str(self.root)
         for candidate in (
-            self.root / "cache" / "download" / path / "@v" / f"{version}.mod",
-            self.root / f"{path}@{version}" / "go.mod",
+            os.path.join(root, "cache", "download", path, "@v", f"{version}.mod"),
+            os.path.join(root, f"{path}@{version}", "go.mod"),
         ):
-            if candidate.is_file():
+            if os.path.isfile(candidate):
                 data = read_bounded(candidate, limit=MAX_FILE_BYTES, what="go.mod")
-                return summary_from_gomod(data, f"modcache:{candidate}", str(candidate))
+                return summary_from_gomod(data, f"modcache:{candidate}", candidate)
         return None
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supplychain.catalog.golang import semver
+from supplychain.catalog.golang import modlex, semver
 from supplychain.catalog.golang.gosum import parse_gosum
 from supplychain.catalog.golang.gowork import parse_gowork
 from supplychain.catalog.golang.modfile import ModuleVersion, Replace, parse_modfile
@@ -277,3 +277,15 @@ def test_fuzz_bytes(data: bytes) -> None:
     for parser in (parse_modfile, parse_gosum, parse_modules_txt):
         with contextlib.suppress(RejectedError):
             parser(data)  # type: ignore[operator]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=30).map(" ".join))
+def test_fast_tokenizer_agrees_with_slow(line: str) -> None:
+    """The regex fast path is an optimisation only: same tokens as the full lexer."""
+    line = line.replace("\n", " ")
+    try:
+        slow = modlex._tokenize_slow(line, "go.mod", 1)
+    except RejectedError:
+        return
+    assert modlex.tokenize_line(line, "go.mod", 1) == slow
