@@ -328,6 +328,14 @@ class Authenticator:
                 return token.header
         return None
 
+    def forget(self, header: str) -> None:
+        """Drop a token the registry just refused (expired or revoked) from every cache."""
+        with self._lock:
+            for token_key in [k for k, v in self._tokens.items() if v.header == header]:
+                del self._tokens[token_key]
+            for scope in [k for k, v in self._by_scope.items() if v.header == header]:
+                del self._by_scope[scope]
+
     def answer(self, challenge_header: str | None, scope: str, deadline: Deadline) -> str:
         """The Authorization value that answers this 401 challenge, or AuthError.
 

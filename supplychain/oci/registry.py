@@ -319,6 +319,8 @@ class RegistryClient:
             return self._check_denied(response, what)
         challenge = response.headers.get("WWW-Authenticate")
         response.close()
+        if cached:
+            self.auth.forget(cached)
         sent["Authorization"] = self.auth.answer(challenge, scope, deadline)
         response = self.http.request(
             method,

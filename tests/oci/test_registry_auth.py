@@ -263,3 +263,20 @@ def test_credentials_looked_up_only_when_asked(
     client.ping()
     client.ping()
     assert needed.calls == [basic_registry.host]  # looked up once
+
+
+def test_refused_cached_token_is_renewed(token_registry: RegistryServer) -> None:
+    from supplychain.oci.auth import _CachedToken
+
+    client = RegistryClient(token_registry.host, credentials=creds_for(token_registry))
+    repo = token_registry.repo("renew")
+    pushed = push_tiny_image(client, repo, tag="v1")
+    client.get_manifest(repo, "v1")
+    # The registry stops accepting the token we cached (expired early, revoked, rotated key).
+    revoked = _CachedToken(header="Bearer revoked", expires=float("inf"))
+    for key in list(client.auth._tokens):
+        client.auth._tokens[key] = revoked
+    for scope in list(client.auth._by_scope):
+        client.auth._by_scope[scope] = revoked
+    assert str(client.get_manifest(repo, "v1").digest) == pushed.digest
+    assert all(t.header != "Bearer revoked" for t in client.auth._by_scope.values())
