@@ -184,6 +184,7 @@ def build_report(
         "size": len(top.raw),
         "platforms": [],
         "selection": None,
+        "selectionMode": None,
         "images": [],
         "artifact": None,
         "referrers": None,
@@ -197,6 +198,7 @@ def build_report(
         images = source.images(selection)
         report["platforms"] = [str(p) for p in source.platforms()]
         report["selection"] = selection.describe() if source.is_index else str(images[0].platform)
+        report["selectionMode"] = selection.mode.value if source.is_index else "single"
     report["images"] = [_image_json(i) for i in images]
     if verify:
         sink = StderrProgress(SETTINGS)
@@ -238,7 +240,10 @@ def render_text(report: dict[str, Any]) -> str:
     lines.append(f"media type:  {report['mediaType']}")
     if report["platforms"]:
         lines.append(f"platforms:   {', '.join(report['platforms'])}")
-        lines.append(f"selected:    {report['selection']}")
+        note = {"host": " (this host's; --platform all for every one)"}.get(
+            report["selectionMode"], ""
+        )
+        lines.append(f"selected:    {report['selection']}{note}")
     artifact = report["artifact"]
     if artifact:
         lines.append(f"artifact:    {artifact['artifactType']}")

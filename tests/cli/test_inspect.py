@@ -46,6 +46,7 @@ REPORT_KEYS = {
     "size",
     "platforms",
     "selection",
+    "selectionMode",
     "images",
     "artifact",
     "referrers",
@@ -74,6 +75,7 @@ def test_json_all_platforms(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["kind"] == "oci-layout" and report["tag"] == "latest"
     assert report["platforms"] == ["linux/amd64", "linux/arm64/v8"]
     assert report["selection"] == "all" and report["referrers"] is None
+    assert report["selectionMode"] == "all"
     images = report["images"]
     assert isinstance(images, list) and len(images) == 2
     for image in images:
