@@ -219,6 +219,28 @@ class Referrers:
             return None
         return fetched
 
+    def verified(
+        self, repo: str, subject: Digest, *, artifact_type: str | None = None
+    ) -> list[FetchedManifest]:
+        """The referrers that really point at ``subject`` (each opened by digest and checked).
+
+        At most ``Limits.referrers_opened`` candidates are opened; more is a hostile or broken
+        registry and fails (exit 1) rather than silently judging only some of them.
+        """
+        candidates = self.find(repo, subject, artifact_type=artifact_type)
+        cap = self.client.limits.referrers_opened
+        if len(candidates) > cap:
+            raise LimitExceededError(
+                f"{len(candidates)} referrer candidates, over the limit of {cap} to open",
+                subject=f"{self.client.host}/{repo}@{subject}",
+            )
+        out = []
+        for candidate in candidates:
+            opened = self.open_verified(repo, subject, candidate)
+            if opened is not None:
+                out.append(opened)
+        return out
+
     # --- pushing ----------------------------------------------------------------------------
 
     def push(self, repo: str, raw: bytes, media_type: str) -> PushedManifest:

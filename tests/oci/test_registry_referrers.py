@@ -244,3 +244,43 @@ def test_api_absent_is_cached(hostile: HostileProxy, registry: RegistryServer) -
     refs.find(image.repo, subject)
     refs.find(image.repo, subject)
     assert sum("/referrers/" in s.path for s in hostile.seen) == 1
+
+
+def test_verified_opens_candidates_and_drops_liars(
+    client: RegistryClient, registry: RegistryServer
+) -> None:
+    repo = registry.repo("verified")
+    image_a = push_tiny_image(client, repo, tag="a", seed="A")
+    image_b = push_tiny_image(client, repo, tag="b", seed="B")
+    subject_a = Digest.parse(image_a.digest)
+    honest, media_type = artifact(client, repo, image_a, SBOM_TYPE, b"for A")
+    about_b, _ = artifact(client, repo, image_b, SBOM_TYPE, b"for B")
+    refs = Referrers(client)
+    refs.push(repo, honest, media_type)
+    # A hostile pusher lists B's referrer in A's fallback index.
+    index = client.get_manifest(repo, fallback_tag(subject_a))
+    doc = json.loads(index.raw)
+    client.push_blob(repo, b"for B")
+    client.put_manifest(repo, about_b, media_type)
+    doc["manifests"].append(
+        {"mediaType": media_type, "digest": str(Digest.of(about_b)), "size": len(about_b)}
+    )
+    client.put_manifest(repo, json.dumps(doc).encode(), mt.OCI_INDEX, tag=fallback_tag(subject_a))
+    assert len(refs.find(repo, subject_a)) == 2
+    assert [m.raw for m in refs.verified(repo, subject_a)] == [honest]
+
+
+def test_verified_refuses_more_candidates_than_the_cap(
+    registry: RegistryServer,
+) -> None:
+    client = RegistryClient(
+        registry.host, credentials=Anonymous(), limits=Limits(referrers_opened=1)
+    )
+    repo = registry.repo("opencap")
+    image = push_tiny_image(client, repo, tag="v1")
+    refs = Referrers(client)
+    for payload in (b"1", b"2"):
+        raw, media_type = artifact(client, repo, image, SBOM_TYPE, payload)
+        refs.push(repo, raw, media_type)
+    with pytest.raises(LimitExceededError, match="to open"):
+        refs.verified(repo, Digest.parse(image.digest))
