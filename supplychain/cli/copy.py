@@ -11,6 +11,7 @@ import click
 
 from supplychain._internal import strictjson
 from supplychain.cli.context import SETTINGS, StderrProgress
+from supplychain.cli.inspect import insecure_registry_option, platform_option
 from supplychain.cli.main import cli
 from supplychain.oci.copy import copy_to_reference
 from supplychain.oci.platform import PlatformSelection
@@ -21,12 +22,8 @@ from supplychain.oci.source import open_image_source
 @cli.command("copy")
 @click.argument("source_text", metavar="SOURCE")
 @click.argument("destination", metavar="DEST")
-@click.option(
-    "--platform",
-    "platforms",
-    multiple=True,
-    metavar="OS/ARCH[/VARIANT]|all",
-    help="Copy only these platforms of an index (repeatable); default: all, index unchanged.",
+@platform_option(
+    "Copy only these platforms of an index (repeatable); default: all, index unchanged."
 )
 @click.option(
     "--format",
@@ -35,13 +32,7 @@ from supplychain.oci.source import open_image_source
     default="text",
     show_default=True,
 )
-@click.option(
-    "--insecure-registry",
-    "insecure",
-    multiple=True,
-    metavar="HOST[:PORT]",
-    help="Allow plain HTTP to this registry (loopback registries are always allowed).",
-)
+@insecure_registry_option
 def copy_command(
     source_text: str,
     destination: str,

@@ -15,8 +15,8 @@ import enum
 import hashlib
 import hmac
 import zlib
-from collections.abc import Iterator
-from typing import Any, BinaryIO, cast
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TypeVar, cast
 
 import click
 import zstandard
@@ -41,6 +41,7 @@ from supplychain.oci.source import (
 SCHEMA_VERSION = 1
 _ZstdError: type[Exception] = zstandard.ZstdError
 _PIECE = 1024 * 1024
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class OutputFormat(str, enum.Enum):
@@ -284,14 +285,30 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def platform_option(help_text: str) -> Callable[[F], F]:
+    """``--platform`` (repeatable), shared by the commands that take an image source."""
+    return click.option(
+        "--platform",
+        "platforms",
+        multiple=True,
+        metavar="OS/ARCH[/VARIANT]|all",
+        help=help_text,
+    )
+
+
+insecure_registry_option = click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Allow plain HTTP to this registry (loopback registries are always allowed).",
+)
+
+
 @cli.command("inspect")
 @click.argument("source_text", metavar="SOURCE")
-@click.option(
-    "--platform",
-    "platforms",
-    multiple=True,
-    metavar="OS/ARCH[/VARIANT]|all",
-    help="Platform(s) of an index to show (repeatable); default: the host's; 'all' for every one.",
+@platform_option(
+    "Platform(s) of an index to show (repeatable); default: the host's; 'all' for every one."
 )
 @click.option(
     "--format",
@@ -303,13 +320,7 @@ def render_text(report: dict[str, Any]) -> str:
 @click.option(
     "--verify", is_flag=True, help="Also stream every selected layer and check digest and diff_id."
 )
-@click.option(
-    "--insecure-registry",
-    "insecure",
-    multiple=True,
-    metavar="HOST[:PORT]",
-    help="Allow plain HTTP to this registry (loopback registries are always allowed).",
-)
+@insecure_registry_option
 def inspect_command(
     source_text: str,
     platforms: tuple[str, ...],

@@ -43,7 +43,7 @@ import hmac
 import io
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -94,7 +94,6 @@ class VerifiedStream(io.RawIOBase):
         digest: Digest,
         size: int | None,
         what: str,
-        on_close: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self._raw = raw
@@ -105,7 +104,6 @@ class VerifiedStream(io.RawIOBase):
         self._count = 0
         self._eof = False
         self._verified = False
-        self._on_close = on_close
 
     @property
     def what(self) -> str:
@@ -177,8 +175,6 @@ class VerifiedStream(io.RawIOBase):
             try:
                 self._raw.close()
             finally:
-                if self._on_close is not None:
-                    self._on_close()
                 super().close()
 
     def __enter__(self) -> VerifiedStream:
