@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,9 +27,10 @@ from supplychain.errors import Error, PolicyError, UsageError
 from supplychain.oci.limits import DEFAULT_LIMITS
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.registry import RegistryClient
+from supplychain.signing import intoto
 from supplychain.signing.identity import Identity
 from supplychain.signing.policy import load_policy
-from supplychain.store import authority, media
+from supplychain.store import authority
 from supplychain.store.client import RegistryStore
 from supplychain.store.contracts import EvidenceVerifier, ImageSigner
 from supplychain.store.policy_check import PolicyVerdict, verify_with_policy
@@ -97,21 +98,40 @@ def _signer(ref: ImageRef, key_path: str | None, keyless: bool, legacy: bool) ->
     return authority.keyless_signer(f"{ref.registry}/{ref.repository}")
 
 
+def _signer_options(tag_suffix: str) -> Callable[[Any], Any]:
+    """``--key`` / ``--keyless`` / ``--legacy`` / ``--insecure-registry`` for sign and attest."""
+
+    def apply(func: Any) -> Any:
+        for option in reversed(
+            [
+                click.option(
+                    "--key",
+                    "key_path",
+                    type=click.Path(dir_okay=False),
+                    help="Private key (cosign.key or PKCS#8 PEM).",
+                ),
+                click.option(
+                    "--keyless",
+                    is_flag=True,
+                    help="Sign with sigstore-python (Fulcio + Rekor) using the ambient OIDC token.",
+                ),
+                click.option(
+                    "--legacy",
+                    is_flag=True,
+                    help=f"Also write cosign's legacy sha256-<hex>{tag_suffix} tag.",
+                ),
+                _insecure_option,
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return apply
+
+
 @cli.command("sign")
 @click.argument("image")
-@click.option(
-    "--key",
-    "key_path",
-    type=click.Path(dir_okay=False),
-    help="Private key (cosign.key or PKCS#8 PEM).",
-)
-@click.option(
-    "--keyless",
-    is_flag=True,
-    help="Sign with sigstore-python (Fulcio + Rekor) using the ambient OIDC token.",
-)
-@click.option("--legacy", is_flag=True, help="Also write cosign's legacy sha256-<hex>.sig tag.")
-@_insecure_option
+@_signer_options(".sig")
 def sign_command(
     image: str, key_path: str | None, keyless: bool, legacy: bool, insecure_registry: bool
 ) -> None:
@@ -142,19 +162,7 @@ def sign_command(
     required=True,
     help="spdx, cyclonedx, slsaprovenance, ... or a predicate URI.",
 )
-@click.option(
-    "--key",
-    "key_path",
-    type=click.Path(dir_okay=False),
-    help="Private key (cosign.key or PKCS#8 PEM).",
-)
-@click.option(
-    "--keyless",
-    is_flag=True,
-    help="Sign with sigstore-python (Fulcio + Rekor) using the ambient OIDC token.",
-)
-@click.option("--legacy", is_flag=True, help="Also write cosign's legacy sha256-<hex>.att tag.")
-@_insecure_option
+@_signer_options(".att")
 def attest_command(
     image: str,
     predicate_path: str,
@@ -166,7 +174,7 @@ def attest_command(
 ) -> None:
     """Attest a predicate about IMAGE (in-toto Statement v1 in a bundle referrer)."""
     ref = ImageRef.parse(image)
-    predicate_type = media.predicate_type_for(type_name)
+    predicate_type = intoto.predicate_type_for(type_name)
     raw = read_bounded(predicate_path, limit=PREDICATE_LIMIT, what=f"predicate {predicate_path}")
     predicate = strictjson.loads_object(
         raw, what=f"predicate {predicate_path}", max_bytes=PREDICATE_LIMIT
@@ -506,7 +514,7 @@ def verify_attestation_command(
 
     Text output: the verified predicate as JSON on stdout, the pinned reference on stderr.
     """
-    predicate_type = media.predicate_type_for(type_name)
+    predicate_type = intoto.predicate_type_for(type_name)
     outcome = _run_verify(
         image,
         predicate_type=predicate_type,

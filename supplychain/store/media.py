@@ -1,4 +1,4 @@
-"""Media types, annotation keys and predicate URIs of the cosign and Sigstore registry layouts.
+"""Media types and annotation keys of the cosign and Sigstore registry layouts.
 
 Kept apart from ``oci.mediatypes`` because these names belong to cosign/Sigstore conventions,
 not to OCI itself. Every annotation listed here is an unsigned hint (SECURITY class K): the
@@ -7,7 +7,7 @@ store uses them to find candidates and to write interoperable artefacts, never t
 
 from __future__ import annotations
 
-from supplychain.errors import UsageError
+from supplychain.signing import intoto
 
 SIMPLE_SIGNING_LAYER = "application/vnd.dev.cosign.simplesigning.v1+json"
 DSSE_LAYER = "application/vnd.dsse.envelope.v1+json"
@@ -28,32 +28,5 @@ ANN_BUNDLE_CONTENT = "dev.sigstore.bundle.content"
 ANN_BUNDLE_PREDICATE_TYPE = "dev.sigstore.bundle.predicateType"
 ANN_CREATED = "org.opencontainers.image.created"
 
-SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+SIGN_PREDICATE = intoto.SIGN_PREDICATE
 """The only predicate type that makes a DSSE statement count as an image *signature*."""
-
-PREDICATE_TYPES = {
-    "custom": "https://cosign.sigstore.dev/attestation/v1",
-    "vuln": "https://cosign.sigstore.dev/attestation/vuln/v1",
-    "slsaprovenance": "https://slsa.dev/provenance/v0.2",
-    "slsaprovenance02": "https://slsa.dev/provenance/v0.2",
-    "slsaprovenance1": "https://slsa.dev/provenance/v1",
-    "spdx": "https://spdx.dev/Document",
-    "spdxjson": "https://spdx.dev/Document",
-    "cyclonedx": "https://cyclonedx.org/bom",
-    "link": "https://in-toto.io/Link/v1",
-    "openvex": "https://openvex.dev/ns",
-}
-"""cosign's ``--type`` short names (FORMATS §2.5); anything else must be a full URI."""
-
-
-def predicate_type_for(name: str) -> str:
-    """Map a ``--type`` value to a predicate URI: a short name, or a URI taken as is."""
-    if name in PREDICATE_TYPES:
-        return PREDICATE_TYPES[name]
-    if "://" in name:
-        return name
-    raise UsageError(
-        f"unknown attestation type {name!r}",
-        subject="--type",
-        hint="use one of " + ", ".join(sorted(PREDICATE_TYPES)) + " or a predicate URI",
-    )

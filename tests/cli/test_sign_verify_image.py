@@ -31,7 +31,7 @@ from supplychain.oci.limits import MiB
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.referrers import fallback_tag
 from supplychain.oci.registry import RegistryClient
-from supplychain.signing import keys
+from supplychain.signing import intoto, keys
 from supplychain.store import media
 from supplychain.store.authority import KeySigner
 from supplychain.store.client import RegistryStore
@@ -107,6 +107,13 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _verify_with_key(
+    capsys: pytest.CaptureFixture[str], image: str, key_files: Keys, *extra: str
+) -> tuple[int, str, str]:
+    """``verify IMAGE --key cosign.pub --tlog-optional`` (our key signatures are offline)."""
+    return _run(capsys, "verify", image, "--key", str(key_files.public), "--tlog-optional", *extra)
+
+
 def _bounded(action: Callable[[], int]) -> int:
     """Run ``action``; assert it took < 10 s and < 256 MiB of Python allocations."""
     tracemalloc.start()
@@ -133,9 +140,7 @@ def test_sign_then_verify_with_the_key(
     tagged, pinned = _image(registry, store, "rt")
     code, out, _ = _run(capsys, "sign", tagged, "--key", str(key_files.private))
     assert (code, out.strip()) == (0, pinned)
-    code, out, err = _run(
-        capsys, "verify", tagged, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, err = _verify_with_key(capsys, tagged, key_files)
     assert (code, out.strip()) == (0, pinned)
     assert "referrer" in err and "Relaxed: transparency log not required" in err
     code, out, _ = _run(
@@ -338,9 +343,7 @@ def test_referrer_of_a_with_a_statement_about_b_is_rejected(
     _tagged_b, pinned_b = _image(registry, store, "cB")
     bundle_b = KeySigner(key_files.key).signature_bundle(Digest.parse(pinned_b.rsplit("@", 1)[1]))
     _attach_referrer(store, ImageRef.parse(tagged_a), bundle_b, media.SIGN_PREDICATE)
-    code, out, err = _run(
-        capsys, "verify", tagged_a, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, err = _verify_with_key(capsys, tagged_a, key_files)
     assert (code, out) == (1, "")
     assert "does not name" in err
     assert _run(capsys, "verify", tagged_a, "--policy", str(key_files.policy))[0] == 1
@@ -375,9 +378,7 @@ def test_key_policy_given_a_certificate_bundle_is_rejected(
         "tlogEntries": [],
     }
     _attach_referrer(store, ref, json.dumps(bundle).encode(), media.SIGN_PREDICATE)
-    code, out, err = _run(
-        capsys, "verify", tagged, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, err = _verify_with_key(capsys, tagged, key_files)
     assert (code, out) == (1, "")
     assert "certificate" in err
 
@@ -393,10 +394,10 @@ def test_unsigned_annotation_does_not_make_an_sbom_a_signature(
     ref = ImageRef.parse(tagged)
     subject = resolve_subject(store, ref)
     bundle = KeySigner(key_files.key).attestation_bundle(
-        subject.digest, "x", media.PREDICATE_TYPES["spdx"], SPDX
+        subject.digest, "x", intoto.PREDICATE_TYPES["spdx"], SPDX
     )
     _attach_referrer(store, ref, bundle, media.SIGN_PREDICATE)
-    code, _, err = _run(capsys, "verify", tagged, "--key", str(key_files.public), "--tlog-optional")
+    code, _, err = _verify_with_key(capsys, tagged, key_files)
     assert code == 1 and "predicateType" in err
 
 
@@ -532,9 +533,7 @@ def test_referrers_api_lists_a_real_signature_and_is_trusted_only_after_verifica
     store.client.delete_manifest(repo, fallback.digest)  # only the API knows about it now
     _referrers_api(hostile, entries)
     via_proxy = tagged.replace(registry.host, hostile.host)
-    code, out, _ = _run(
-        capsys, "verify", via_proxy, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, _ = _verify_with_key(capsys, via_proxy, key_files)
     assert code == 0
     assert out.strip() == pinned.replace(registry.host, hostile.host)
     assert any("/referrers/" in seen.path for seen in hostile.seen)
@@ -618,9 +617,7 @@ def test_registry_down_exits_3(
     )
 
     image = f"127.0.0.1:{free_port()}/cli/down:v1"
-    code, out, err = _run(
-        capsys, "verify", image, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, err = _verify_with_key(capsys, image, key_files)
     assert (code, out) == (3, "")
     assert "Traceback" not in err
 
@@ -732,9 +729,7 @@ def test_registry_serving_other_bytes_for_a_referrer_digest_is_rejected(
     assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
     hostile.add("corrupt_body", path=r"/manifests/sha256:", method="GET")
     via_proxy = tagged.replace(registry.host, hostile.host)
-    code, out, err = _run(
-        capsys, "verify", via_proxy, "--key", str(key_files.public), "--tlog-optional"
-    )
+    code, out, err = _verify_with_key(capsys, via_proxy, key_files)
     assert (code, out) == (1, "")
     assert "does not match" in err
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
+from supplychain.errors import InvalidInputError, LimitExceededError
 from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import DEFAULT_LIMITS, MiB
@@ -224,10 +224,3 @@ def test_experimental_cosign_signature_referrer_is_read_like_a_sig_manifest() ->
     [found] = evidence_from_referrer(_manifest(raw), IMAGE_A, Layout.REFERRER, DEFAULT_LIMITS, "r")
     assert found.kind is EvidenceKind.SIMPLE_SIGNING
     assert found.signature == b"sig"
-
-
-def test_predicate_type_names() -> None:
-    assert media.predicate_type_for("spdx") == "https://spdx.dev/Document"
-    assert media.predicate_type_for("https://example.com/p/v1") == "https://example.com/p/v1"
-    with pytest.raises(UsageError):
-        media.predicate_type_for("sbom")

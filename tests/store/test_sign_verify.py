@@ -19,6 +19,7 @@ from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import MiB
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.referrers import fallback_tag
+from supplychain.signing import intoto
 from supplychain.store import media
 from supplychain.store.authority import KeySigner, KeyVerifier
 from supplychain.store.client import RegistryStore
@@ -132,7 +133,7 @@ def test_attest_spdx_then_verify_attestation_returns_the_predicate(
         store,
         image.ref,
         signer,
-        predicate_type=media.PREDICATE_TYPES["spdx"],
+        predicate_type=intoto.PREDICATE_TYPES["spdx"],
         predicate=SPDX,
         created=CREATED,
         legacy=True,
@@ -142,7 +143,7 @@ def test_attest_spdx_then_verify_attestation_returns_the_predicate(
         image.ref,
         verifier,
         wanted=Wanted.ATTESTATION,
-        predicate_type=media.PREDICATE_TYPES["spdx"],
+        predicate_type=intoto.PREDICATE_TYPES["spdx"],
     )
     assert verdict.accepted[0].statement.predicate == SPDX
     assert verdict.accepted[0].evidence.layout is Layout.REFERRER
@@ -156,7 +157,7 @@ def test_legacy_att_alone_verifies_as_an_attestation(
         store,
         image.ref,
         signer,
-        predicate_type=media.PREDICATE_TYPES["cyclonedx"],
+        predicate_type=intoto.PREDICATE_TYPES["cyclonedx"],
         predicate={"bomFormat": "CycloneDX", "specVersion": "1.6"},
         created=CREATED,
         legacy=True,
@@ -167,7 +168,7 @@ def test_legacy_att_alone_verifies_as_an_attestation(
         image.ref,
         verifier,
         wanted=Wanted.ATTESTATION,
-        predicate_type=media.PREDICATE_TYPES["cyclonedx"],
+        predicate_type=intoto.PREDICATE_TYPES["cyclonedx"],
     )
     assert verdict.accepted[0].evidence.layout is Layout.LEGACY_ATT
     assert verdict.accepted[0].statement.predicate["bomFormat"] == "CycloneDX"
@@ -187,7 +188,7 @@ def test_sbom_attestation_is_neither_a_signature_nor_another_type(
         store,
         image.ref,
         signer,
-        predicate_type=media.PREDICATE_TYPES["spdx"],
+        predicate_type=intoto.PREDICATE_TYPES["spdx"],
         predicate=SPDX,
         created=CREATED,
         legacy=legacy,
@@ -201,7 +202,7 @@ def test_sbom_attestation_is_neither_a_signature_nor_another_type(
             image.ref,
             verifier,
             wanted=Wanted.ATTESTATION,
-            predicate_type=media.PREDICATE_TYPES["slsaprovenance1"],
+            predicate_type=intoto.PREDICATE_TYPES["slsaprovenance1"],
         )
 
 
@@ -228,14 +229,14 @@ def test_unsigned_annotation_cannot_turn_an_sbom_into_a_signature(
     """NT-K1 and NT-B3: the annotation says sign/v1 (or SLSA), the signed statement says SPDX."""
     image = push_image(registry, store, seed="k1")
     subject = _subject(store, image.ref)
-    bundle = signer.attestation_bundle(subject.digest, "x", media.PREDICATE_TYPES["spdx"], SPDX)
+    bundle = signer.attestation_bundle(subject.digest, "x", intoto.PREDICATE_TYPES["spdx"], SPDX)
     _push_referrer(store, image.ref.repository, subject, bundle, media.SIGN_PREDICATE)
     _push_referrer(
         store,
         image.ref.repository,
         subject,
         bundle + b" ",
-        media.PREDICATE_TYPES["slsaprovenance1"],
+        intoto.PREDICATE_TYPES["slsaprovenance1"],
     )
     with pytest.raises(VerificationError, match="no valid signature"):
         verify_image(store, image.ref, verifier)
@@ -245,7 +246,7 @@ def test_unsigned_annotation_cannot_turn_an_sbom_into_a_signature(
             image.ref,
             verifier,
             wanted=Wanted.ATTESTATION,
-            predicate_type=media.PREDICATE_TYPES["slsaprovenance1"],
+            predicate_type=intoto.PREDICATE_TYPES["slsaprovenance1"],
         )
 
 
@@ -306,7 +307,7 @@ def test_legacy_att_copied_from_b_to_a_is_rejected(
     repo = registry.repo("bind")
     image_a = push_image(registry, store, seed="A4", repo=repo, tag="a")
     image_b = push_image(registry, store, seed="B4", repo=repo, tag="b")
-    spdx = media.PREDICATE_TYPES["spdx"]
+    spdx = intoto.PREDICATE_TYPES["spdx"]
     attest_image(
         store,
         image_b.ref,
