@@ -428,3 +428,40 @@ def test_registry_artifact_manifest_shown_as_artifact(
     assert [layer["size"] for layer in artifact["layers"]] == [1]
     assert run(["inspect", f"{pushed_sample}@{pushed.digest}"]) == 0
     assert "artifact:    application/vnd.example.sig" in capsys.readouterr().out
+
+
+@pytest.mark.registry
+def test_registry_inspect_with_docker_config_credentials(
+    basic_registry: RegistryServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import base64
+
+    from supplychain.oci.auth import Credentials, StaticCredentials
+    from tests.fixtures.registry import PASSWORD, USERNAME
+
+    creds = StaticCredentials({basic_registry.host: Credentials(USERNAME, PASSWORD)})
+    repo = basic_registry.repo("auth-inspect")
+    with open_image_source(f"oci:{SAMPLE_OCI}") as layout:
+        copy_image(layout, RegistryClient(basic_registry.host, credentials=creds), repo, tag="v1")
+    ref = f"{basic_registry.host}/{repo}:v1"
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(empty))
+    assert run(["inspect", ref]) == ExitCode.UNCHECKED  # no login: could not check
+    assert "login" in capsys.readouterr().err
+
+    config = tmp_path / "docker"
+    config.mkdir()
+    token = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    (config / "config.json").write_text(
+        json.dumps({"auths": {basic_registry.host: {"auth": token}}})
+    )
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    assert run(["-vv", "inspect", ref]) == 0
+    out, err = capsys.readouterr()
+    assert SAMPLE_INDEX_DIGEST in out
+    assert PASSWORD not in out + err and token not in out + err
