@@ -182,6 +182,9 @@ class HttpClient:
         # from the environment are still honoured explicitly in request().
         self.session.trust_env = False
         self.session.headers["User-Agent"] = USER_AGENT
+        # Digests are over the bytes as stored; a transfer encoding would only add a
+        # decompressor (and a bomb) in front of the hash. Bodies are read undecoded.
+        self.session.headers["Accept-Encoding"] = "identity"
 
     def deadline(self, seconds: float | None = None) -> Deadline:
         """A fresh deadline of ``seconds`` (default: the per-request limit)."""

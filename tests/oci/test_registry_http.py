@@ -105,3 +105,7 @@ def test_loopback_never_uses_environment_proxy(monkeypatch: pytest.MonkeyPatch) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_bodies_are_requested_without_transfer_encoding() -> None:
+    assert HttpClient().session.headers["Accept-Encoding"] == "identity"
