@@ -23,7 +23,7 @@ from supplychain._internal.fileio import atomic_write_bytes, read_bounded
 from supplychain.cli.context import SETTINGS
 from supplychain.cli.main import cli
 from supplychain.cli.signing_blob import read_password
-from supplychain.errors import Error, PolicyError, UsageError
+from supplychain.errors import Error, InvalidInputError, PolicyError, UsageError
 from supplychain.oci.limits import DEFAULT_LIMITS
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.registry import RegistryClient
@@ -96,6 +96,14 @@ def _signer(ref: ImageRef, key_path: str | None, keyless: bool, legacy: bool) ->
     if legacy:
         raise UsageError("--legacy needs --key: keyless signing writes bundle referrers only")
     return authority.keyless_signer(f"{ref.registry}/{ref.repository}")
+
+
+def _predicate_type(type_name: str) -> str:
+    """``--type`` is typed by the user: an unknown short name is a usage error (exit 2)."""
+    try:
+        return intoto.predicate_type_for(type_name)
+    except InvalidInputError as exc:
+        raise UsageError(exc.message, subject=exc.subject, hint=exc.hint) from exc
 
 
 def _signer_options(tag_suffix: str) -> Callable[[Any], Any]:
@@ -174,7 +182,7 @@ def attest_command(
 ) -> None:
     """Attest a predicate about IMAGE (in-toto Statement v1 in a bundle referrer)."""
     ref = ImageRef.parse(image)
-    predicate_type = intoto.predicate_type_for(type_name)
+    predicate_type = _predicate_type(type_name)
     raw = read_bounded(predicate_path, limit=PREDICATE_LIMIT, what=f"predicate {predicate_path}")
     predicate = strictjson.loads_object(
         raw, what=f"predicate {predicate_path}", max_bytes=PREDICATE_LIMIT
@@ -514,7 +522,7 @@ def verify_attestation_command(
 
     Text output: the verified predicate as JSON on stdout, the pinned reference on stderr.
     """
-    predicate_type = intoto.predicate_type_for(type_name)
+    predicate_type = _predicate_type(type_name)
     outcome = _run_verify(
         image,
         predicate_type=predicate_type,
