@@ -1,8 +1,9 @@
 """``supplychain copy SOURCE DEST``: put an image into a registry, digest unchanged.
 
 Thin wrapper over :func:`supplychain.oci.copy.copy_to_reference`: any source ``inspect`` takes
-(registry, ``oci:``, ``oci-archive:``, ``docker-archive:``) to a registry tag. Prints the pinned
-reference of what landed (``host/repo@sha256:…``) on stdout, a summary on stderr.
+(registry, ``oci:``, ``oci-archive:``, ``docker-archive:``) to a registry tag or an OCI layout
+(``oci:DIR[:TAG]``, e.g. to scan offline later). Prints the pinned reference of what landed
+(``host/repo@sha256:…`` or ``oci:DIR@sha256:…``) on stdout, a summary on stderr.
 """
 
 from __future__ import annotations
@@ -40,14 +41,17 @@ def copy_command(
     output_format: str,
     insecure: tuple[str, ...],
 ) -> None:
-    """Copy an image from SOURCE to the registry tag DEST (host/repo:tag).
+    """Copy an image from SOURCE to DEST: a registry tag (host/repo:tag) or oci:DIR[:TAG].
 
     Manifests are pushed as the exact bytes read (and verified) at the source, so the digest
     does not change; blobs the registry already has are skipped.
     """
     selection = PlatformSelection.parse(platforms) if platforms else None
-    dest = ImageRef.parse(destination)
-    dest_insecure = dest.registry.lower() in {h.lower() for h in insecure}
+    to_layout = destination.startswith("oci:")
+    dest_insecure = False
+    if not to_layout:
+        registry = ImageRef.parse(destination).registry
+        dest_insecure = registry.lower() in {h.lower() for h in insecure}
     with open_image_source(source_text, insecure_registries=insecure) as source:
         result = copy_to_reference(
             source,
@@ -56,10 +60,13 @@ def copy_command(
             insecure=dest_insecure,
             sink=StderrProgress(SETTINGS),
         )
-    pinned = f"{dest.name}@{result.digest}"
+    if to_layout:
+        pinned = f"oci:{result.repository}@{result.digest}"
+    else:
+        pinned = f"{ImageRef.parse(destination).name}@{result.digest}"
     if output_format == "json":
         document = {
-            "destination": str(dest),
+            "destination": destination,
             "digest": str(result.digest),
             "mediaType": result.descriptor.media_type,
             "pinned": pinned,

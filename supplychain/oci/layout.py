@@ -19,13 +19,14 @@ import errno
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from supplychain._internal import strictjson
 from supplychain._internal.fileio import atomic_write_bytes
-from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
+from supplychain.errors import IntegrityError, InvalidInputError, LimitExceededError, UsageError
 from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import DEFAULT_LIMITS, Limits
@@ -36,6 +37,10 @@ REF_NAME = "org.opencontainers.image.ref.name"
 CONTAINERD_NAME = "io.containerd.image.name"
 LAYOUT_VERSION = "1.0.0"
 LAYOUT_FILE_MAX = 64 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class LayoutStorage(Protocol):
@@ -293,15 +298,38 @@ class LayoutWriter:
             atomic_write_bytes(path, data)
         return Descriptor(media_type=media_type, digest=digest, size=len(data), **fields)
 
-    def add_blob_stream(self, stream: BinaryIO, descriptor: Descriptor) -> None:
-        """Copy a (verified) stream into the layout as ``descriptor``'s blob."""
+    def add_blob_stream(self, stream: Readable, descriptor: Descriptor) -> None:
+        """Copy a stream into the layout as ``descriptor``'s blob, checked before it lands.
+
+        The bytes are hashed and counted while written to a private temp file in the blob
+        directory; only an exact match with the descriptor is renamed into place, so a layout
+        never holds a blob under a digest it does not have.
+        """
         target = self.root / blob_path(descriptor.digest)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        with open(tmp, "wb") as out:
-            while chunk := stream.read(1024 * 1024):
-                out.write(chunk)
-        os.replace(tmp, target)
+        hasher = descriptor.digest.hasher()
+        written = 0
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(1024 * 1024):
+                    written += len(chunk)
+                    if written > descriptor.size:
+                        break
+                    hasher.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if written != descriptor.size or hasher.hexdigest() != descriptor.digest.hex:
+                raise IntegrityError(
+                    f"stream does not match {descriptor.digest} / size {descriptor.size}",
+                    subject=f"{self.root} blob {descriptor.digest}",
+                )
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
     def add_json(self, document: Any, media_type: str, **fields: Any) -> Descriptor:
         return self.add_blob(encode_json(document), media_type, **fields)
