@@ -22,6 +22,23 @@ import zstandard
 from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.errors import InvalidInputError, LimitExceededError, UnsupportedError
 
+try:  # ISA-L inflates 2-3x faster than zlib with the same API; zlib stays the fallback.
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # pragma: no cover - isal is a declared dependency
+    _isal_zlib = None  # type: ignore[assignment]
+
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,) + (
+    (getattr(_isal_zlib, "error"),) if _isal_zlib is not None else ()  # noqa: B009 - stub types it as an instance
+)
+
+
+def _gunzip_object() -> Any:
+    """A streaming gzip decoder (``decompress(data, max_length)``, ``unconsumed_tail`` …)."""
+    if _isal_zlib is not None:
+        return _isal_zlib.decompressobj(16 + zlib.MAX_WBITS)
+    return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 INPUT_CHUNK = 64 * 1024
@@ -119,7 +136,7 @@ class LayerReader:
 
     def _gunzip(self, head: bytes) -> Iterator[bytes]:
         pending = head
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        decoder = _gunzip_object()
         while True:
             if not pending:
                 pending = self._input.read(INPUT_CHUNK)
@@ -129,7 +146,7 @@ class LayerReader:
                     return
             try:
                 out = decoder.decompress(pending, OUTPUT_CHUNK)
-            except zlib.error as exc:
+            except _INFLATE_ERRORS as exc:
                 raise InvalidInputError(f"corrupt gzip data ({exc})", subject=self.what) from exc
             pending = decoder.unconsumed_tail
             if out:
@@ -143,7 +160,7 @@ class LayerReader:
                 # Concatenated gzip members are one stream (RFC 1952 §2.2).
                 if not rest.startswith(GZIP_MAGIC[:1]):
                     raise InvalidInputError("data after the gzip stream", subject=self.what)
-                decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                decoder = _gunzip_object()
                 pending = rest
 
     def _unzstd(self, head: bytes) -> Iterator[bytes]:

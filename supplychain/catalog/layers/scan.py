@@ -42,9 +42,12 @@ def normalise_member(name: str, limits: LayerLimits = DEFAULT_LAYER_LIMITS) -> t
     if ".." in parts:
         return "", "path has a '..' component"
     path = "/".join(parts)
-    if len(path.encode("utf-8", errors="replace")) > limits.path_bytes:
+    size = len(path.encode("utf-8", errors="replace"))
+    if size > limits.path_bytes:
         return "", f"path longer than {limits.path_bytes} bytes"
-    if any(len(p.encode("utf-8", errors="replace")) > limits.component_bytes for p in parts):
+    if size > limits.component_bytes and any(
+        len(p.encode("utf-8", errors="replace")) > limits.component_bytes for p in parts
+    ):
         return "", f"path component longer than {limits.component_bytes} bytes"
     return path, note
 
@@ -72,6 +75,7 @@ class _Scanner:
         self.limits = limits
         self.label = label
         self.index = LayerIndex()
+        self.peek = capture.peek
 
     def subject(self, path: str) -> str:
         return f"{self.label} {path}"
@@ -140,9 +144,9 @@ class _Scanner:
     def maybe_capture(self, path: str, entry: TarEntry, data: MemberData) -> Content | None:
         head = b""
         if not self.capture.wants(path):
-            if not self.capture.magics or entry.size < self.capture.peek:
+            if not self.capture.magics or entry.size < self.peek:
                 return None
-            head = data.read(self.capture.peek)
+            head = data.read(self.peek)
             if not any(head.startswith(m) for m in self.capture.magics):
                 return None
         if entry.size > self.limits.spool:

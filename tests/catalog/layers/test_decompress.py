@@ -101,3 +101,19 @@ def test_zstd_window_over_the_ceiling_is_refused(ml: ModuleType) -> None:
     """NT-T8: a frame asking for a 2 GiB window never gets its buffer."""
     with pytest.raises(LimitExceededError, match="window"):
         LayerReader(io.BytesIO(ml.zstd_huge_window()), "zstd", what="l").drain()
+
+
+@pytest.mark.parametrize("isal", [True, False])
+def test_isal_and_plain_zlib_behave_the_same(
+    ml: ModuleType, monkeypatch: pytest.MonkeyPatch, isal: bool
+) -> None:
+    """Without ISA-L the stdlib decoder is used, with the same results and errors."""
+    from supplychain.catalog.layers import decompress
+
+    if not isal:
+        monkeypatch.setattr(decompress, "_isal_zlib", None)
+    payload = os.urandom(10_000) + b"\0" * 500_000
+    blob = ml.gzip_bytes(payload[:1000]) + ml.gzip_bytes(payload[1000:])
+    assert _all(LayerReader(io.BytesIO(blob), "gzip", what="l")) == payload
+    with pytest.raises(InvalidInputError, match="corrupt gzip"):
+        _all(LayerReader(io.BytesIO(blob[:20] + b"\xff" * 64 + blob[84:]), "gzip", what="l"))
