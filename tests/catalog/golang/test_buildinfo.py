@@ -34,23 +34,22 @@ require example.com/dep v1.2.3
 replace example.com/dep v1.2.3 => ./dep
 """
 
+# println instead of fmt: four cross builds with a fresh GOCACHE stay fast.
 APP_MAIN = """package main
 
-import (
-\t"fmt"
-
-\t"example.com/dep"
-)
+import "example.com/dep"
 
 var Version = "unset"
 
-func main() { fmt.Println(dep.Name, Version) }
+func main() { println(dep.Name, Version) }
 """
 
 
 @pytest.fixture(scope="module")
 def go_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The same small module built for linux/amd64, linux/386, windows and darwin."""
+    """The same small module built for linux/amd64 (the host: fast, precompiled std), windows
+    and darwin (each compiles the runtime once: ~7 s). 32-bit and big-endian ELF are covered by
+    the synthetic files below."""
     go = require_binary("go")
     root = tmp_path_factory.mktemp("gobin")
     src = root / "app"
@@ -63,7 +62,6 @@ def go_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for goos, goarch, name in [
         ("linux", "amd64", "app.elf"),
-        ("linux", "386", "app32.elf"),
         ("windows", "amd64", "app.exe"),
         ("darwin", "arm64", "app.macho"),
     ]:
@@ -106,7 +104,7 @@ def _render(info: BuildInfo) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("name", ["app.elf", "app32.elf", "app.exe", "app.macho"])
+@pytest.mark.parametrize("name", ["app.elf", "app.exe", "app.macho"])
 def test_real_binaries_match_go_version_m(go_binaries: dict[str, Path], name: str) -> None:
     info = read_build_info(go_binaries[name])
     assert info is not None
@@ -123,13 +121,12 @@ def test_real_binaries_match_go_version_m(go_binaries: dict[str, Path], name: st
 
 def test_executable_kinds_and_platforms(go_binaries: dict[str, Path]) -> None:
     kinds = {}
-    for name in ["app.elf", "app32.elf", "app.exe", "app.macho"]:
+    for name in ["app.elf", "app.exe", "app.macho"]:
         info = read_build_info(go_binaries[name])
         assert info is not None
         kinds[name] = (info.executable_format, info.platform, info.machine)
     assert kinds == {
         "app.elf": ("elf", "linux/amd64", "amd64"),
-        "app32.elf": ("elf", "linux/386", "386"),
         "app.exe": ("pe", "windows/amd64", "amd64"),
         "app.macho": ("macho", "darwin/arm64", "arm64"),
     }
