@@ -137,7 +137,8 @@ def read_image_meta(
             else:
                 config = image.config.document.get("config")
                 labels = config.get("Labels") if isinstance(config, dict) else None
-                clean = {k: v for k, v in (labels or {}).items() if isinstance(v, str)}
+                labels = labels if isinstance(labels, dict) else {}
+                clean = {k: v for k, v in labels.items() if isinstance(v, str)}
                 per_image.append(("config labels", clean))
         if any(key in index_annotations for key in REQUIRED_IMAGE_KEYS):
             meta.source, meta.values = "index annotations", index_annotations

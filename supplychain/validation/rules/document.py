@@ -141,7 +141,8 @@ def creators(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     severity="warning",
 )
 def creator_kinds(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
-    values = [v for v in _creation(ctx).get("creators") or [] if isinstance(v, str)]
+    raw = _creation(ctx).get("creators")
+    values = [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
     if not any(_TOOL_WITH_VERSION.match(v) for v in values):
         yield Hit("no 'Tool: <name>-<version>' creator", "/creationInfo/creators")
     if not any(v.startswith(("Organization:", "Person:")) for v in values):

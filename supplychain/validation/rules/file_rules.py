@@ -20,6 +20,6 @@ def file_fields(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
                 element.pointer + "/fileName",
                 spdx_id,
             )
-        algorithms = {c.get("algorithm") for c in list_of_dicts(element.body.get("checksums"))}
+        algorithms = [c.get("algorithm") for c in list_of_dicts(element.body.get("checksums"))]
         if "SHA1" not in algorithms:
             yield Hit(f"file {spdx_id} has no SHA1 checksum", element.pointer, spdx_id)

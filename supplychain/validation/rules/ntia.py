@@ -32,7 +32,9 @@ def ntia_minimum(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     view = ctx.view
     info = ctx.doc.get("creationInfo")
     info = info if isinstance(info, dict) else {}
-    if not [c for c in info.get("creators") or [] if isinstance(c, str) and c.strip()]:
+    creators = info.get("creators")
+    creators = creators if isinstance(creators, list) else []
+    if not [c for c in creators if isinstance(c, str) and c.strip()]:
         yield Hit("NTIA: no SBOM author (creators)", "/creationInfo/creators")
     if _blank(info.get("created")):
         yield Hit("NTIA: no SBOM timestamp (created)", "/creationInfo/created")
@@ -105,7 +107,11 @@ def sbomqs_ntia(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
             )
     for spdx_id, element in view.packages():
         body = element.body
-        types = {r.get("referenceType") for r in list_of_dicts(body.get("externalRefs"))}
+        types = {
+            r.get("referenceType")
+            for r in list_of_dicts(body.get("externalRefs"))
+            if isinstance(r.get("referenceType"), str)
+        }
         if not types & {"purl", "cpe23Type", "cpe22Type"}:
             yield Hit(f"package {spdx_id} has neither a purl nor a CPE", element.pointer, spdx_id)
         if _blank(body.get("supplier"), noassertion=True) and _blank(

@@ -133,7 +133,7 @@ def image_optional(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
         return
     values, ref = target.image.values, target.image.reference
     category = values.get("io.artifacthub.package.category")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and not _known_category(category):
         yield Hit(f"{ref}: category {category!r} is not one of {', '.join(sorted(CATEGORIES))}")
     for key in ("maintainers", "links"):
         raw = values.get(f"io.artifacthub.package.{key}")
@@ -313,11 +313,11 @@ def package_metadata(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     ):
         yield Hit(f"{where}: createdAt {created!r} is not RFC 3339")
     category = data.get("category")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and not _known_category(category):
         yield Hit(f"{where}: category {category!r} is not a known category")
     yield from _changes(data.get("changes"), where)
     yield from _people(data.get("maintainers"), where, "maintainers")
-    for image in data.get("containersImages") or []:
+    for image in _as_list(data.get("containersImages")):
         ref = image.get("image") if isinstance(image, dict) else None
         if not isinstance(ref, str) or not _IMAGE_REF.match(ref):
             yield Hit(f"{where}: containersImages entry {ref!r} is not an image reference")
@@ -343,7 +343,7 @@ def _changes(changes: Any, where: str) -> Iterator[Hit]:
             yield Hit(f"{where}: change kind {kind!r} is not one of {sorted(CHANGE_KINDS)}")
         if not change.get("description"):
             yield Hit(f"{where}: a change has no description")
-        for link in change.get("links") or []:
+        for link in _as_list(change.get("links")):
             if not isinstance(link, dict) or not link.get("name") or not link.get("url"):
                 yield Hit(f"{where}: a change link needs name and url")
 
@@ -359,6 +359,15 @@ def _people(people: Any, where: str, key: str) -> Iterator[Hit]:
             yield Hit(f"{where}: a {key} entry needs a name")
         elif "email" in person and not _EMAIL.match(str(person["email"])):
             yield Hit(f"{where}: {key} email {person['email']!r} is not an email address")
+
+
+def _known_category(value: Any) -> bool:
+    return isinstance(value, str) and value in CATEGORIES
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list as is; anything else (absent, a string, a number) as an empty list."""
+    return value if isinstance(value, list) else []
 
 
 def _yaml_value(raw: Any) -> Any:
@@ -424,5 +433,5 @@ def chart_annotations(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
         if raw is not None and str(raw) not in GO_BOOLS:
             yield Hit(f"{where}: artifacthub.io/{key} {raw!r} is not a boolean")
     category = annotations.get("artifacthub.io/category")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and not _known_category(category):
         yield Hit(f"{where}: artifacthub.io/category {category!r} is not a known category")

@@ -126,7 +126,7 @@ def dangling(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
 def relationship_type(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
     for index, rel in enumerate(list_of_dicts(ctx.doc.get("relationships"))):
         rtype = rel.get("relationshipType")
-        if rtype not in RELATIONSHIP_TYPES:
+        if not isinstance(rtype, str) or rtype not in RELATIONSHIP_TYPES:
             yield Hit(
                 f"relationshipType {rtype!r} is not an SPDX 2.3 relationship type",
                 f"/relationships/{index}/relationshipType",
