@@ -55,6 +55,7 @@ class Workspace:
     # (path, version or "") → (replacement, base directory for a local replacement)
     replaces: dict[tuple[str, str], tuple[Replace, Path]] = field(default_factory=dict)
     excludes: set[ModuleVersion] = field(default_factory=set)
+    work_replaces: dict[tuple[str, str], tuple[Replace, Path]] = field(default_factory=dict)
 
     @property
     def root_dir(self) -> Path:
@@ -65,9 +66,13 @@ class Workspace:
         return {m.path for m in self.mains}
 
     def replacement(self, mod: ModuleVersion) -> tuple[Replace, Path] | None:
-        """The replace that applies to ``mod``: an exact-version one beats a version-less one."""
-        found = self.replaces.get((mod.path, mod.version))
-        return found if found is not None else self.replaces.get((mod.path, ""))
+        """The replace that applies to ``mod``: go.work's before the modules', and within each
+        an exact-version one before a version-less one."""
+        for table in (self.work_replaces, self.replaces):
+            found = table.get((mod.path, mod.version)) or table.get((mod.path, ""))
+            if found is not None:
+                return found
+        return None
 
 
 def _read_modfile(path: Path) -> ModFile:
@@ -118,13 +123,20 @@ def _load_gowork(path: Path) -> Workspace:
         raise InvalidInputError("go.work uses no modules", subject=str(path))
     ws = Workspace(mains, go_work=path.resolve(), work_go=work.go)
     # Module replaces must agree with each other; go.work replaces override them all.
+    overridden = {(r.old_path, r.old_version) for r in work.replaces}
     for main in mains:
         for rep in main.modfile.replaces:
             key = (rep.old_path, rep.old_version)
             seen = ws.replaces.get(key)
-            if seen is not None and (seen[0].new, _local_dir(seen)) != (
-                rep.new,
-                _local_dir((rep, main.directory)),
+            covered = key in overridden or (rep.old_path, "") in overridden
+            if (
+                not covered
+                and seen is not None
+                and (seen[0].new, _local_dir(seen))
+                != (
+                    rep.new,
+                    _local_dir((rep, main.directory)),
+                )
             ):
                 raise InvalidInputError(
                     f"conflicting replacements for {rep.old_path} in the workspace modules "
@@ -134,7 +146,7 @@ def _load_gowork(path: Path) -> Workspace:
             ws.replaces[key] = (rep, main.directory)
         ws.excludes.update(main.modfile.excludes)
     for rep in work.replaces:
-        ws.replaces[(rep.old_path, rep.old_version)] = (rep, base)
+        ws.work_replaces[(rep.old_path, rep.old_version)] = (rep, base)
     return ws
 
 
