@@ -320,3 +320,73 @@ def test_signature_referrers_as_artifact_hub_sees_them(
     report = validate_target(target, PROFILE)
     unsigned = [f for f in report.findings if f.rule == "AHP-PUB-004"]
     assert bool(unsigned) is (signature == "unsigned")
+
+
+def test_oci_layout_image(capsys: pytest.CaptureFixture[str]) -> None:
+    """A layout is read the same way (index → first platform → labels); signatures are a
+    registry lookup, so they are reported as not checked (info), not as unsigned."""
+    layout = Path(__file__).resolve().parents[2] / "testdata" / "images" / "sample-oci"
+    target = image_target(f"oci:{layout}")
+    assert target.image is not None
+    assert target.image.source == "config labels"
+    assert target.image.signature.startswith("not checked")
+    assert ids(target) == {"AHP-PUB-001": "error"}
+    assert run(["validate", "artifacthub", "--format", "sarif", f"oci:{layout}"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"AHP-PUB-001", "AHP-PUB-004"}
+
+
+def _push_index(
+    client: RegistryClient, repo: str, children: list[object], annotations: dict[str, str] | None
+) -> None:
+    from supplychain.oci import mediatypes as mt
+
+    doc: dict[str, object] = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_INDEX,
+        "manifests": [
+            {
+                "mediaType": child.media_type,  # type: ignore[attr-defined]
+                "digest": child.digest,  # type: ignore[attr-defined]
+                "size": len(child.raw),  # type: ignore[attr-defined]
+                "platform": {"os": "linux", "architecture": arch},
+            }
+            for child, arch in zip(children, ("amd64", "arm64"), strict=True)
+        ],
+    }
+    if annotations:
+        doc["annotations"] = annotations
+    client.put_manifest(repo, json.dumps(doc).encode(), mt.OCI_INDEX, tag="3.0.0")
+
+
+def test_index_annotations_win(client: RegistryClient, registry: RegistryServer) -> None:
+    repo = registry.repo("ahidx")
+    children = [
+        push_tiny_image(client, repo, tag=None, seed=arch, architecture=arch)
+        for arch in ("amd64", "arm64")
+    ]
+    _push_index(client, repo, children, AH_KEYS)
+    target = image_target(f"{registry.host}/{repo}:3.0.0")
+    assert target.image is not None and target.image.source == "index annotations"
+    assert "AHP-PUB-001" not in ids(target)
+
+
+def test_platform_images_that_disagree(client: RegistryClient, registry: RegistryServer) -> None:
+    """No index metadata: AH reads only the first platform, so differing keys are an error."""
+    repo = registry.repo("ahidx")
+    children = []
+    for arch in ("amd64", "arm64"):
+        annotations = dict(AH_KEYS)
+        annotations["org.opencontainers.image.description"] = f"built for {arch}"
+        children.append(
+            push_tiny_image(
+                client, repo, tag=None, seed=arch, architecture=arch, annotations=annotations
+            )
+        )
+    _push_index(client, repo, children, None)
+    target = image_target(f"{registry.host}/{repo}:3.0.0")
+    assert target.image is not None and target.image.source == "manifest annotations"
+    assert target.image.inconsistent_keys == ["org.opencontainers.image.description"]
+    report = validate_target(target, PROFILE)
+    messages = [f.message for f in report.findings if f.rule == "AHP-PUB-001"]
+    assert len(messages) == 1 and "differs between platform images" in messages[0]
