@@ -155,6 +155,9 @@ class LayoutSource(ImageSource):
     def _open_blob_raw(self, descriptor: Descriptor) -> BinaryIO:
         return self._storage.open_blob(descriptor.digest, descriptor.size)
 
+    def holds(self, descriptor: Descriptor) -> bool:
+        return self._storage.blob_size(descriptor.digest) is not None
+
     def tags(self) -> list[str]:
         """The ``ref.name`` annotations of ``index.json``, in file order."""
         return [e.annotations[REF_NAME] for e in self.entries if REF_NAME in e.annotations]

@@ -475,8 +475,29 @@ class ImageSource(ABC):
             image = self._build_image(top, None)
             selection.check_single(image.platform, what=self.display)
             return [image]
-        chosen = selection.select(self.platform_entries(), what=self.display)
+        entries = self.platform_entries()
+        chosen = selection.select(entries, what=self.display)
+        absent = [str(p) for p, desc in chosen if not self.holds(desc)]
+        if absent:
+            held = [str(p) for p, desc in entries if self.holds(desc)]
+            raise UsageError(
+                f"the index lists {', '.join(absent)} but this {self.kind.value} does not hold "
+                f"that image (it holds: {', '.join(held) or 'none'})",
+                subject=self.display,
+                hint="choose a held platform with --platform",
+            )
         return [self.image_for(desc, platform) for platform, desc in chosen]
+
+    def holds(self, descriptor: Descriptor) -> bool:
+        """Whether the manifest ``descriptor`` names is stored here.
+
+        Local stores are often partial on purpose: ``docker save`` (Docker >= 25) and
+        containerd exports keep the whole index but only the platforms that were pulled. A
+        platform listed but absent is then a choice to make (exit 2), not corruption; a
+        missing config or layer below a held manifest still is (exit 1). Registries hold
+        what they list (a 404 there is an error of its own).
+        """
+        return True
 
     def image_for(self, descriptor: Descriptor, platform: Platform | None = None) -> PlatformImage:
         """The platform image behind one manifest descriptor."""

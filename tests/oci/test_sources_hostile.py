@@ -22,6 +22,7 @@ from supplychain.errors import (
     InvalidInputError,
     LimitExceededError,
     UnsupportedError,
+    UsageError,
 )
 from supplychain.model import Digest, Platform
 from supplychain.oci import mediatypes as mt
@@ -97,13 +98,33 @@ def test_config_blob_tampered(tmp_path: Path) -> None:
 
 def test_missing_blob_is_rejected(tmp_path: Path) -> None:
     _, images = simple_layout(tmp_path)
-    _blob(tmp_path, images[0].manifest.digest).unlink()
+    _blob(tmp_path, images[0].config.digest).unlink()
     with (
         open_image_source(f"oci:{tmp_path}") as src,
         pytest.raises(InvalidInputError, match="missing") as err,
     ):
         src.images(ALL)
     assert err.value.exit_code == ExitCode.REJECTED
+    _, images = simple_layout(tmp_path)
+    _blob(tmp_path, images[1].layers[0].digest).unlink()
+    with pytest.raises(InvalidInputError, match="missing"):
+        _read_all_layers(f"oci:{tmp_path}")
+
+
+def test_partial_layout_holds_only_some_platforms(tmp_path: Path) -> None:
+    # docker save (Docker >= 25) keeps the whole index but only the pulled platform's image.
+    _, images = simple_layout(tmp_path)
+    shared = {d.digest for d in images[0].layers}
+    for blob in (images[1].manifest, images[1].config, *images[1].layers):
+        if blob.digest not in shared:
+            _blob(tmp_path, blob.digest).unlink()
+    with open_image_source(f"oci:{tmp_path}") as src:
+        assert [str(p) for p in src.platforms()] == ["linux/amd64", "linux/arm64/v8"]
+        (image,) = src.images(PlatformSelection.parse(["linux/amd64"]))
+        assert image.platform == Platform("linux", "amd64")
+        for selection in (ALL, PlatformSelection.parse(["linux/arm64"])):
+            with pytest.raises(UsageError, match=r"does not hold .* holds: linux/amd64\)"):
+                src.images(selection)
 
 
 def test_manifest_over_the_size_cap(tmp_path: Path) -> None:
