@@ -174,3 +174,11 @@ def test_tag_value_document_is_read_via_spdx_tools(
     tv_bad.write_text("SPDXVersion: SPDX-2.3\nthis is not tag value\n")
     assert run(["validate", "sbom", str(tv_bad)]) == 1
     assert "spdx-tools cannot parse it" in capsys.readouterr().out
+
+
+def test_file_name_suffix_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = sbom(tmp_path, make_corpus.good(), name="doc.json")
+    assert run(["validate", "sbom", path]) == 0
+    assert "WARNING file name 'doc.json' does not end in .spdx.json" in capsys.readouterr().out
+    assert run(["validate", "sbom", "--fail-on", "warning", path]) == 1
+    assert run(["validate", "sbom", sbom(tmp_path, make_corpus.good())]) == 0

@@ -81,3 +81,13 @@ def test_ntia_oracle_and_its_gaps(tmp_path: Path, name: str, ncc_flags: bool) ->
     own = [m for m in messages if m.startswith("NTIA:")]
     assert bool(own) == ("AH-NTIA-001" in expected)
     assert not ncc or own, doc
+
+
+def test_spdx_tools_oracle_is_bounded_by_time(tmp_path: Path) -> None:
+    profile = load_profile("artifacthub")
+    profile.rules["AH-FMT-003"].params["timeout_s"] = 0
+    path = tmp_path / "good.spdx.json"
+    path.write_text(json.dumps(make_corpus.good()))
+    report = validate_file(path, profile, oracles=frozenset({"spdx-tools"}))
+    (finding,) = [f for f in report.findings if f.rule == "AH-FMT-003"]
+    assert finding.severity is Severity.INFO and "timed out" in finding.message
