@@ -17,6 +17,7 @@ from supplychain.catalog import purl
 from supplychain.catalog.gobinary import stdlib_cpe, stdlib_version
 from supplychain.catalog.golang.analysis import Analysis, Selected, analyze
 from supplychain.catalog.golang.buildinfo import BuildInfo, Module, read_build_info
+from supplychain.catalog.golang.gitversion import main_version
 from supplychain.catalog.golang.modfile import ModuleVersion
 from supplychain.catalog.golang.sources import default_sources
 from supplychain.errors import InvalidInputError, NotFoundError
@@ -73,7 +74,17 @@ def module_package(item: Selected) -> Package:
     )
 
 
-def sbom_from_analysis(analysis: Analysis, *, created: datetime) -> Sbom:
+def _main_version(directory: Path, path: str, explicit: str | None) -> tuple[str, str]:
+    """SBOM.md §E.3: an explicit version, the git tag at HEAD, a HEAD pseudo-version, (devel)."""
+    if explicit:
+        return explicit, "explicit"
+    found = main_version(directory, path)
+    return found if found is not None else ("(devel)", "none")
+
+
+def sbom_from_analysis(
+    analysis: Analysis, *, created: datetime, version: str | None = None
+) -> Sbom:
     ws = analysis.workspace
     name = ws.mains[0].path if ws.go_work is None else f"go.work:{ws.go_work.parent.name}"
     builder = SbomBuilder(name, created)
@@ -82,7 +93,10 @@ def sbom_from_analysis(analysis: Analysis, *, created: datetime) -> Sbom:
     mains: list[str] = []
     for main in ws.mains:
         mf = main.modfile
-        props = [(P + "version-source", "none")]
+        main_ver, ver_source = _main_version(
+            main.directory, main.path, version if ws.go_work is None else None
+        )
+        props = [(P + "version-source", ver_source)]
         if mf.go:
             props.append((P + "go", mf.go))
         if mf.toolchain:
@@ -95,8 +109,8 @@ def sbom_from_analysis(analysis: Analysis, *, created: datetime) -> Sbom:
             Package(
                 ref=_ref(main.path, f"main:{main.path}", prefix="GoModule"),
                 name=main.path,
-                version="(devel)",
-                purl=purl.golang(main.path, None),
+                version=main_ver,
+                purl=purl.golang(main.path, None if main_ver == "(devel)" else main_ver),
                 kind="golang",
                 purpose=Purpose.APPLICATION,
                 properties=tuple(sorted(props)),
@@ -158,15 +172,19 @@ def sbom_from_gomod(
     gomodcache: str | Path | None = None,
     graph_file: str | Path | None = None,
     use_go: bool | None = None,
+    version: str | None = None,
 ) -> Sbom:
     """SBOM of a Go module or workspace: ``path`` is a directory, a go.mod or a go.work.
+
+    The main module's version is ``version`` if given, else the semver tag at the checkout's
+    HEAD, else a HEAD pseudo-version, else ``(devel)`` (``gitversion``).
 
     Dependencies' go.mod files come from the vendor tree, the module cache (``gomodcache``,
     default ``$GOMODCACHE``), a saved ``go mod graph`` output (``graph_file``) and the go
     toolchain run offline (``use_go``; default: when installed). Never uses the network.
     """
     analysis = analyze(path, gomodcache=gomodcache, graph_file=graph_file, use_go=use_go)
-    return sbom_from_analysis(analysis, created=created)
+    return sbom_from_analysis(analysis, created=created, version=version)
 
 
 def sbom_from_gobin(
