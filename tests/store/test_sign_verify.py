@@ -479,3 +479,20 @@ def test_ten_thousand_referrers_are_refused(
     with pytest.raises(LimitExceededError, match="10000"):
         verify_image(store, image.ref, verifier)
     assert time.monotonic() - started < 10
+
+
+def test_docker_media_type_image_signed_by_digest_reference(
+    registry: RegistryServer, store: RegistryStore, signer: KeySigner, verifier: KeyVerifier
+) -> None:
+    """Docker v2 manifests are subjects too, and a digest reference skips the tag resolve."""
+    from tests.fixtures.registry import push_tiny_image
+
+    repo = registry.repo("docker")
+    pushed = push_tiny_image(store.client, repo, tag=None, docker=True, seed="dock")
+    ref = ImageRef.parse(f"{registry.host}/{repo}@{pushed.digest}")
+    attached = sign_image(store, ref, signer, created=CREATED, legacy=True)
+    assert attached.subject.media_type == mt.DOCKER_MANIFEST
+    verdict = verify_image(store, ref, verifier)
+    assert str(verdict.digest) == pushed.digest
+    referrer = store.manifest_by_digest(repo, attached.referrer or Digest.of(b""))
+    assert json.loads(referrer.raw)["subject"]["mediaType"] == mt.DOCKER_MANIFEST
