@@ -277,7 +277,12 @@ class ImageSpec:
 
 
 def write_layout(
-    root: Path, images: Sequence[ImageSpec], *, tag: str = "latest", index: bool | None = None
+    root: Path,
+    images: Sequence[ImageSpec],
+    *,
+    tag: str = "latest",
+    index: bool | None = None,
+    attestation: bool = False,
 ) -> Path:
     """An OCI layout at ``root``: one manifest, or an index when ``index`` (default: >1 image)."""
     blobs = root / "blobs" / "sha256"
@@ -324,6 +329,44 @@ def write_layout(
             }
         )
     use_index = index if index is not None else len(images) > 1
+    if attestation and manifests:
+        # A BuildKit-style attestation manifest beside the images (SBOM.md §A.2): an image
+        # manifest of platform unknown/unknown whose only layer is an in-toto statement.
+        statement = _json({"_type": "https://in-toto.io/Statement/v0.1", "subject": []})
+        config = _json(
+            {
+                "architecture": "unknown",
+                "os": "unknown",
+                "rootfs": {"type": "layers", "diff_ids": [_digest(statement)]},
+            }
+        )
+        attest = _json(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": OCI_CONFIG, "digest": put(config), "size": len(config)},
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.in-toto+json",
+                        "digest": put(statement),
+                        "size": len(statement),
+                    }
+                ],
+            }
+        )
+        manifests.append(
+            {
+                "mediaType": OCI_MANIFEST,
+                "digest": put(attest),
+                "size": len(attest),
+                "platform": {"os": "unknown", "architecture": "unknown"},
+                "annotations": {
+                    "vnd.docker.reference.digest": manifests[0]["digest"],
+                    "vnd.docker.reference.type": "attestation-manifest",
+                },
+            }
+        )
+        use_index = True
     if use_index:
         index_doc = _json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})
         top = {"mediaType": OCI_INDEX, "digest": put(index_doc), "size": len(index_doc)}

@@ -156,6 +156,7 @@ def _two_platforms(ml: ModuleType, tree_tars: dict[str, bytes], root: Path) -> P
             ml.ImageSpec([ml.Layer(tree_tars["debian"])], architecture="amd64"),
             ml.ImageSpec([ml.Layer(tree_tars["alpine"])], architecture="arm64", variant="v8"),
         ],
+        attestation=True,
     )
 
 
@@ -168,6 +169,8 @@ def test_multi_platform_index_is_one_document(
     root = sbom.package(sbom.root)
     assert root.ref.startswith("Index-")
     assert [c.value for c in root.checksums] == [index_digest.split(":", 1)[1]]
+    index_doc = json.loads((layout / "blobs/sha256" / index_digest.split(":")[1]).read_text())
+    assert len(index_doc["manifests"]) == 3  # the attestation manifest is there, and left out:
     images = [p for p in sbom.packages if p.ref.startswith("Image-")]
     assert sorted(dict(p.properties)["supplychain:platform"] for p in images) == [
         "linux/amd64",
