@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
@@ -12,7 +11,6 @@ from supplychain.errors import InvalidInputError, LimitExceededError
 from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.referrers import fallback_tag
-from supplychain.oci.registry import RegistryClient
 from supplychain.store import media
 from supplychain.store.client import RegistryStore
 from supplychain.store.referrer import build_bundle_referrer
@@ -20,15 +18,6 @@ from tests.fixtures.registry import RegistryServer, push_tiny_image
 
 pytestmark = pytest.mark.registry
 CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def store(registry: RegistryServer) -> Iterator[RegistryStore]:
-    client = RegistryClient(registry.host)
-    try:
-        yield RegistryStore(client)
-    finally:
-        client.close()
 
 
 def _push_referrer(store: RegistryStore, repo: str, subject: Descriptor, bundle: bytes) -> Digest:
