@@ -87,3 +87,19 @@ def test_sbom_gomod_and_gobin_through_the_cli(gofixtures: GoFixtures, tmp_path: 
     assert run(["-q", "sbom", f"gobin:{binary}", "-o", str(out)]) == ExitCode.OK
     assert "pkg:golang/stdlib@" in out.read_text()
     assert run(["-q", "sbom", f"gobin:{fx.target / 'go.mod'}"]) == ExitCode.REJECTED
+
+
+def test_malformed_modules_txt_and_go_work_are_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "go.mod").write_text("module m\n\ngo 1.19\n")
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "modules.txt").write_text("# example.com/x v1.0.0\nfoo bar\n")
+    assert run(["gomod", "graph", str(tmp_path), "--no-go"]) == ExitCode.REJECTED
+    err = capsys.readouterr().err
+    assert "modules.txt:2: package line outside a module" in err
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "go.work").write_text("go 1.19\nuse (\n./a\n")
+    assert run(["gomod", "graph", str(work), "--no-go"]) == ExitCode.REJECTED
+    assert "go.work:2: block is never closed" in capsys.readouterr().err
