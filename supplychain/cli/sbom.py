@@ -10,6 +10,7 @@ a layer, an unreadable metadata file) are printed as one-line warnings on stderr
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import re
@@ -38,12 +39,12 @@ class SbomFormat(str, enum.Enum):
     CYCLONEDX = "cyclonedx-json"
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, option: str = "--cache-max-size") -> int:
     """``5GiB``, ``500M``, ``1048576`` → bytes (K/M/G/T are powers of 1024)."""
     match = _SIZE.match(text)
     if not match:
         raise UsageError(
-            "not a size (e.g. 5GiB, 500M, 1048576)", subject=f"--cache-max-size {text}"
+            "not a size (e.g. 5GiB, 500M, 1048576)", subject=f"{option} {text}"
         )
     number, unit = int(match.group(1)), match.group(2).lower()
     return int(number * 1024 ** ("kmgt".index(unit) + 1 if unit else 0))
@@ -79,6 +80,8 @@ def build_sbom(
     use_cache: bool,
     cache_dir: str | None,
     cache_max_size: int,
+    cache_readonly: bool = False,
+    max_file_size: int | None = None,
     name: str | None,
     version: str | None,
     insecure: tuple[str, ...],
@@ -108,11 +111,24 @@ def build_sbom(
         return sbom_for_directory(source.path, created=created, name=name, version=version), []
     from supplychain.catalog.image_sbom import sbom_from_image
     from supplychain.catalog.layers.cache import LayerCache
+    from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS
 
-    cache = LayerCache(cache_dir, max_size=cache_max_size) if use_cache else None
+    limits = DEFAULT_LAYER_LIMITS
+    if max_file_size is not None:
+        limits = dataclasses.replace(limits, spool=max_file_size)
+    cache = (
+        LayerCache(cache_dir, max_size=cache_max_size, readonly=cache_readonly, limits=limits)
+        if use_cache
+        else None
+    )
     with source:
         scan = sbom_from_image(
-            source, created=created, selection=selection, cache=cache, progress=progress
+            source,
+            created=created,
+            selection=selection,
+            cache=cache,
+            progress=progress,
+            limits=limits,
         )
     return scan.sbom, scan.findings
 
@@ -146,6 +162,13 @@ def build_sbom(
     show_default=True,
     help="Evict least-recently-used layers beyond this size.",
 )
+@click.option("--cache-readonly", is_flag=True, help="Use cached layers but never write any.")
+@click.option(
+    "--max-file-size",
+    default="512MiB",
+    show_default=True,
+    help="Largest wanted member (Go binary, jar) analysed; bigger ones are reported, not read.",
+)
 @click.option("--name", help="Root package name for dir: sources (default: the basename).")
 @click.option("--version", "root_version", help="Root package version for dir: sources.")
 @click.option(
@@ -163,6 +186,8 @@ def sbom_command(
     no_cache: bool,
     cache_dir: str | None,
     cache_max_size: str,
+    cache_readonly: bool,
+    max_file_size: str,
     name: str | None,
     root_version: str | None,
     insecure: tuple[str, ...],
@@ -178,7 +203,9 @@ def sbom_command(
         created=created_time(),
         use_cache=not no_cache,
         cache_dir=cache_dir,
-        cache_max_size=parse_size(cache_max_size),
+        cache_max_size=parse_size(cache_max_size, "--cache-max-size"),
+        cache_readonly=cache_readonly,
+        max_file_size=parse_size(max_file_size, "--max-file-size"),
         name=name,
         version=root_version,
         insecure=insecure,

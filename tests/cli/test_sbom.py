@@ -230,3 +230,28 @@ def test_registry_image_matches_the_layout(
     doc = json.loads(from_registry.read_text())
     repository = ref.rsplit(":", 1)[0]
     assert any(p["name"] == repository for p in doc["packages"])
+
+
+def test_cache_readonly_reads_but_never_writes(tmp_path: Path) -> None:
+    cache = tmp_path / "ro"
+    args = ["-q", "sbom", f"oci:{SAMPLE}", "--cache-dir", str(cache), "-o", str(tmp_path / "o")]
+    assert run([*args, "--cache-readonly"]) == 0
+    assert not cache.exists()
+    assert run(args) == 0
+    entries = sorted((cache / "layers").rglob("*.gz"))
+    stamps = [p.stat().st_mtime_ns for p in entries]
+    assert run([*args, "--cache-readonly"]) == 0
+    assert sorted((cache / "layers").rglob("*.gz")) == entries
+    assert [p.stat().st_mtime_ns for p in entries] == stamps
+
+
+def test_max_file_size_reports_bigger_members(
+    ml: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = ml.tar_bytes([ml.Entry("var/lib/dpkg/status", data=DEB_STATUS * 20)])
+    layout = ml.write_layout(tmp_path / "img", [ml.ImageSpec([ml.Layer(big)])])
+    out = tmp_path / "o.json"
+    assert run(["sbom", f"oci:{layout}", "--max-file-size", "1K", "-o", str(out)]) == 0
+    assert "sbom.layer.not-analysed" in capsys.readouterr().err
+    assert "tzdata" not in out.read_text()
+    assert run(["sbom", f"oci:{layout}", "--max-file-size", "huge"]) == ExitCode.USAGE

@@ -149,8 +149,9 @@ class LayerCache:
                     path.unlink()
             return None
         self.stats.hits += 1
-        with contextlib.suppress(OSError):
-            os.utime(path)
+        if not self.readonly:  # LRU: a hit is a use
+            with contextlib.suppress(OSError):
+                os.utime(path)
         return index
 
     def _decode(self, raw: _Readable, spool: Spool) -> LayerIndex:
