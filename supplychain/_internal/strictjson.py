@@ -8,7 +8,9 @@ So: duplicate keys, NaN/Infinity, non-UTF-8 bytes, lone surrogates and nesting d
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from typing import Any
 
 from supplychain.errors import InvalidInputError, LimitExceededError
@@ -22,35 +24,35 @@ def _reject_constant(name: str) -> Any:
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
     return out
 
 
+# Decoded UTF-8 text cannot hold surrogates, so a lone one can only come from a \uD8xx-\uDFxx
+# escape: look for those before paying for a walk over every parsed string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
 def _check_depth(raw: str, max_depth: int) -> None:
-    """Reject deep nesting before json recursion can blow the stack (O(n), string-aware)."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for ch in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise LimitExceededError(f"JSON nested deeper than {max_depth} levels")
-        elif ch in "]}":
-            depth -= 1
+    """Reject deep nesting before json recursion can blow the stack.
+
+    String literals are cut out first so brackets inside them do not count; the running depth is
+    then an accumulate over the remaining brackets, which keeps the scan in C for large inputs.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", raw))
+    if not brackets:
+        return
+    if max(itertools.accumulate(map(_STEP.__getitem__, brackets))) > max_depth:
+        raise LimitExceededError(f"JSON nested deeper than {max_depth} levels")
 
 
 def loads(
@@ -87,7 +89,8 @@ def loads(
         raise LimitExceededError("JSON nested too deeply", subject=what) from exc
     except ValueError as exc:
         raise InvalidInputError(f"not valid JSON: {exc}", subject=what) from exc
-    _reject_lone_surrogates(value, what)
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_lone_surrogates(value, what)
     return value
 
 
