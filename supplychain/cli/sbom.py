@@ -43,9 +43,7 @@ def parse_size(text: str, option: str = "--cache-max-size") -> int:
     """``5GiB``, ``500M``, ``1048576`` → bytes (K/M/G/T are powers of 1024)."""
     match = _SIZE.match(text)
     if not match:
-        raise UsageError(
-            "not a size (e.g. 5GiB, 500M, 1048576)", subject=f"{option} {text}"
-        )
+        raise UsageError("not a size (e.g. 5GiB, 500M, 1048576)", subject=f"{option} {text}")
     number, unit = int(match.group(1)), match.group(2).lower()
     return int(number * 1024 ** ("kmgt".index(unit) + 1 if unit else 0))
 
