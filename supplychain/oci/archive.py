@@ -11,13 +11,16 @@ Two layouts exist inside such a tar:
   served by the layout reader (oci/layout.py) over the tar members.
 * Legacy ``docker save`` (``manifest.json`` = ``[{Config, RepoTags, Layers}]``): no manifest is
   stored, so there is no registry digest. The config is hashed (its sha256 is Docker's image ID)
-  and each layer member must hash to the config's ``diff_id`` of the same position. A Docker v2
-  manifest is synthesised (uncompressed layers) so that copy and inspect work the same way, but
+  and each plain-tar layer member must hash to the config's ``diff_id`` of the same position
+  (gzip/zstd members, which ``docker load`` accepts, are hashed on open and checked against
+  ``diff_id`` once decompressed). A Docker v2 manifest is synthesised so that copy and
+  inspect work the same way, but
   the source's :attr:`digest` is None and ``manifest_synthesized`` says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import posixpath
@@ -29,7 +32,6 @@ from supplychain.errors import (
     IntegrityError,
     InvalidInputError,
     LimitExceededError,
-    UnsupportedError,
     UsageError,
 )
 from supplychain.model import Descriptor, Digest, Platform
@@ -389,10 +391,10 @@ class DockerArchiveSource(ImageSource):
                 raise InvalidInputError(
                     f"layer {name!r} is missing from the archive", subject=self.display
                 )
-            self._check_uncompressed(name)
-            self._blobs[diff_id] = name
+            media_type, blob_digest = self._layer_blob(name, diff_id)
+            self._blobs[blob_digest] = name
             layer_descs.append(
-                {"mediaType": mt.DOCKER_LAYER_TAR, "size": member.size, "digest": str(diff_id)}
+                {"mediaType": media_type, "size": member.size, "digest": str(blob_digest)}
             )
         synthesized = {
             "schemaVersion": 2,
@@ -445,14 +447,28 @@ class DockerArchiveSource(ImageSource):
         if len(stem) == 64 and all(c in "0123456789abcdef" for c in stem) and stem != digest.hex:
             raise IntegrityError(f"config {name} hashes to {digest}", subject=self.display)
 
-    def _check_uncompressed(self, name: str) -> None:
+    def _layer_blob(self, name: str, diff_id: Digest) -> tuple[str, Digest]:
+        """Media type and blob digest of a layer member.
+
+        ``docker save`` writes plain tars: the blob digest *is* the diff_id, so reading the
+        layer checks it against the config. ``docker load`` also accepts gzip or zstd members;
+        those have no digest anywhere in the archive, so their sha256 is taken here, once (a
+        later read must match it), and the binding to the config is the diff_id that every
+        consumer checks after decompressing (``inspect --verify``, ``sbom``).
+        """
         with self._archive.open_member(name) as handle:
             head = handle.read(4)
-        if head.startswith(_GZIP_MAGIC) or head.startswith(_ZSTD_MAGIC):
-            raise UnsupportedError(
-                f"layer {name} is compressed; legacy docker-archive layers must be plain tar",
-                subject=self.display,
-            )
+        if head.startswith(_GZIP_MAGIC):
+            media_type = mt.DOCKER_LAYER_GZIP
+        elif head.startswith(_ZSTD_MAGIC):
+            media_type = mt.OCI_LAYER_ZSTD
+        else:
+            return mt.DOCKER_LAYER_TAR, diff_id
+        hasher = hashlib.sha256()
+        with self._archive.open_member(name) as handle:
+            while chunk := handle.read(1024 * 1024):
+                hasher.update(chunk)
+        return media_type, Digest("sha256", hasher.hexdigest())
 
     @property
     def digest(self) -> Digest | None:

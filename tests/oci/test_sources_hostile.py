@@ -21,7 +21,6 @@ from supplychain.errors import (
     IntegrityError,
     InvalidInputError,
     LimitExceededError,
-    UnsupportedError,
     UsageError,
 )
 from supplychain.model import Digest, Platform
@@ -275,12 +274,32 @@ def test_docker_archive_config_name_must_match_its_hash(tmp_path: Path) -> None:
         open_image_source(f"docker-archive:{path}")
 
 
-def test_docker_archive_missing_layer_and_compressed_layer(tmp_path: Path) -> None:
+def test_docker_archive_gzip_layer_bound_by_diff_id(tmp_path: Path) -> None:
+    # docker load accepts gzip layers; their digest is taken on open, their diff_id checked
+    # by whoever decompresses them (here inspect --verify).
+    from supplychain.cli import inspect as inspect_mod
+
     layer = tar_of({"a": b"1"})
     config = docker_config([str(Digest.of(layer))])
     path = write_docker_archive(tmp_path / "img.tar", config, [gz(layer)])
-    with pytest.raises(UnsupportedError, match="compressed"):
-        open_image_source(f"docker-archive:{path}")
+    with open_image_source(f"docker-archive:{path}") as src:
+        (image,) = src.images(ALL)
+        assert image.layers[0].media_type == mt.DOCKER_LAYER_GZIP
+        assert image.layers[0].digest == Digest.of(gz(layer))
+        inspect_mod.build_report(src, ALL, verify=True)
+    lying = write_docker_archive(
+        tmp_path / "lying.tar", docker_config([str(Digest.of(tar_of({"a": b"2"})))]), [gz(layer)]
+    )
+    with (
+        open_image_source(f"docker-archive:{lying}") as src,
+        pytest.raises(IntegrityError, match="diff_id"),
+    ):
+        inspect_mod.build_report(src, ALL, verify=True)
+
+
+def test_docker_archive_missing_layer(tmp_path: Path) -> None:
+    layer = tar_of({"a": b"1"})
+    config = docker_config([str(Digest.of(layer))])
     manifest = [{"Config": "c.json", "RepoTags": [], "Layers": ["gone/layer.tar"]}]
     with tarfile.open(tmp_path / "m.tar", "w") as tar:
         for name, data in (("c.json", config), ("manifest.json", json.dumps(manifest).encode())):
