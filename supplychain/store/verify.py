@@ -52,6 +52,7 @@ class Accepted:
 class Skipped:
     candidate: str
     reason: str
+    hint: str | None = None
 
 
 class FetchBudget:
@@ -120,7 +121,7 @@ def verify_image(
             statement = _verify_one(verifier, evidence, blob, subject, expected_type)
         except VerificationError as exc:
             log.info("%s: %s", evidence.describe(), exc.message)
-            skipped.append(Skipped(evidence.describe(), exc.message))
+            skipped.append(Skipped(evidence.describe(), exc.message, exc.hint))
             continue
         if (
             evidence.predicate_type_hint
@@ -141,13 +142,17 @@ def verify_image(
         if len(accepted) >= needed:
             return ImageVerdict(image, subject, tuple(accepted), tuple(skipped))
     what = f"{wanted.value} of type {predicate_type}" if predicate_type else wanted.value
-    detail = "; ".join(f"{s.candidate}: {s.reason}" for s in skipped[:3])
-    found = f"{len(accepted)} of {needed} needed" if accepted else "none"
+    if not skipped and not accepted:
+        raise VerificationError(f"no {what} found for {subject}", subject=image)
+    shown = "; ".join(f"{s.candidate}: {s.reason}" for s in skipped[:3])
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    quorum = f" ({len(accepted)} of {needed} needed)" if accepted else ""
+    hints = sorted({s.hint for s in skipped if s.hint})
     raise VerificationError(
-        f"no valid {what} for {subject} ({found}; {len(skipped)} candidate(s) rejected"
-        + (f": {detail}" if detail else "")
-        + ")",
+        f"no valid {what} for {subject}{quorum}: {len(skipped)} candidate(s) rejected: "
+        f"{shown}{more}",
         subject=image,
+        hint=hints[0] if len(hints) == 1 else None,
     )
 
 

@@ -108,7 +108,7 @@ def test_unsigned_image_is_rejected(
     registry: RegistryServer, store: RegistryStore, verifier: KeyVerifier
 ) -> None:
     image = push_image(registry, store, seed="unsigned")
-    with pytest.raises(VerificationError, match="none"):
+    with pytest.raises(VerificationError, match="no signature found"):
         verify_image(store, image.ref, verifier)
 
 
@@ -194,7 +194,7 @@ def test_sbom_attestation_is_neither_a_signature_nor_another_type(
         legacy=legacy,
         referrer=not legacy,
     )
-    with pytest.raises(VerificationError, match="no valid signature"):
+    with pytest.raises(VerificationError, match="no (valid )?signature"):
         verify_image(store, image.ref, verifier)
     with pytest.raises(VerificationError, match="slsa"):
         verify_image(
@@ -281,7 +281,7 @@ def test_fallback_entry_for_b_listed_under_a_is_skipped(
     fallback_b = store.manifest_by_tag(repo, fallback_tag(digest_b))
     assert fallback_b is not None
     store.client.put_manifest(repo, fallback_b.raw, mt.OCI_INDEX, tag=fallback_tag(digest_a))
-    with pytest.raises(VerificationError, match="none"):
+    with pytest.raises(VerificationError, match="no signature found"):
         verify_image(store, image_a.ref, verifier)
 
 
