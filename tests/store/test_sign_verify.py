@@ -194,7 +194,7 @@ def test_sbom_attestation_is_neither_a_signature_nor_another_type(
         legacy=legacy,
         referrer=not legacy,
     )
-    with pytest.raises(VerificationError, match="no (valid )?signature"):
+    with pytest.raises(VerificationError, match=r"no (valid )?signature"):
         verify_image(store, image.ref, verifier)
     with pytest.raises(VerificationError, match="slsa"):
         verify_image(
@@ -496,3 +496,25 @@ def test_docker_media_type_image_signed_by_digest_reference(
     assert str(verdict.digest) == pushed.digest
     referrer = store.manifest_by_digest(repo, attached.referrer or Digest.of(b""))
     assert json.loads(referrer.raw)["subject"]["mediaType"] == mt.DOCKER_MANIFEST
+
+
+def test_referrer_manifests_opened_per_image_are_capped(
+    registry: RegistryServer, store: RegistryStore, other_key: object, verifier: KeyVerifier
+) -> None:
+    """More candidates than the opening budget: a cap hit (exit 1), not an endless search."""
+    from datetime import timedelta
+
+    from supplychain.signing import keys
+
+    assert isinstance(other_key, keys.PrivateKey)
+    image = push_image(registry, store, seed="opened")
+    for minute in range(3):  # three distinct referrers, none by the trusted key
+        sign_image(
+            store, image.ref, KeySigner(other_key), created=CREATED + timedelta(minutes=minute)
+        )
+    assert len(store.referrers(image.ref.repository, Digest.parse(image.digest))) == 3
+    limits = replace(store.limits, referrers_opened=2)
+    with pytest.raises(LimitExceededError, match="more than 2 referrer manifests"):
+        verify_image(store, image.ref, verifier, limits=limits)
+    with pytest.raises(VerificationError, match="3 candidate"):
+        verify_image(store, image.ref, verifier)
