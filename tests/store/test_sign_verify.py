@@ -518,3 +518,25 @@ def test_referrer_manifests_opened_per_image_are_capped(
         verify_image(store, image.ref, verifier, limits=limits)
     with pytest.raises(VerificationError, match="3 candidate"):
         verify_image(store, image.ref, verifier)
+
+
+def test_total_signature_bytes_per_image_are_budgeted(
+    registry: RegistryServer,
+    store: RegistryStore,
+    signer: KeySigner,
+    other_key: object,
+    verifier: KeyVerifier,
+) -> None:
+    """Each layer under its own cap, together over the per-image budget: refused (class F)."""
+    from supplychain.signing import keys
+
+    assert isinstance(other_key, keys.PrivateKey)
+    image = push_image(registry, store, seed="budget")
+    sign_image(store, image.ref, KeySigner(other_key), created=CREATED, legacy=True, referrer=False)
+    sign_image(store, image.ref, signer, created=CREATED, legacy=True, referrer=False)
+    name = f"{image.ref.registry}/{image.ref.repository}"
+    one_layer = len(signer.simple_signing(name, Digest.parse(image.digest))[0])
+    limits = replace(store.limits, attachment=one_layer * 3 // 2)
+    with pytest.raises(LimitExceededError, match="in total"):
+        verify_image(store, image.ref, verifier, limits=limits)
+    assert verify_image(store, image.ref, verifier).accepted
