@@ -14,6 +14,7 @@ its own packages, refs scoped by the platform manifest digest so the same purl m
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Sequence
@@ -31,12 +32,21 @@ from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.catalog.layers.scan import CaptureSet, scan_layer
 from supplychain.catalog.layers.spool import Spool
 from supplychain.catalog.layers.squash import SquashedView
+from supplychain.catalog.licenses import normalize
 from supplychain.catalog.os_release import OS_RELEASE_PATHS
 from supplychain.catalog.purl import canonical
 from supplychain.errors import LimitExceededError, UsageError
 from supplychain.events import NULL_SINK, ProgressEvent, ProgressSink
 from supplychain.model import Digest, Platform
-from supplychain.model.sbom import Checksum, Package, Purpose, RelType, Sbom, SbomBuilder
+from supplychain.model.sbom import (
+    Checksum,
+    ExtractedLicense,
+    Package,
+    Purpose,
+    RelType,
+    Sbom,
+    SbomBuilder,
+)
 from supplychain.model.sbom import package_ref as make_ref
 from supplychain.oci.platform import PlatformSelection
 from supplychain.oci.reference import ImageRef
@@ -47,6 +57,12 @@ CONFIG_DIGEST = "supplychain:image:config-digest"
 INDEX_DIGEST = "supplychain:image:index-digest"
 TAG = "supplychain:image:tag"
 LAYER_COUNT = "supplychain:image:layers"
+VENDOR_LABEL = "org.opencontainers.image.vendor"
+LICENSES_LABEL = "org.opencontainers.image.licenses"
+ARTIFACTHUB_LICENSE_LABEL = "io.artifacthub.package.license"
+SOURCE_LABEL = "org.opencontainers.image.source"
+REVISION_LABEL = "org.opencontainers.image.revision"
+CREATED_LABEL = "org.opencontainers.image.created"
 
 
 # Byte strings that a member captured by magic must contain to be kept, per cataloger name.
@@ -139,7 +155,15 @@ def image_package(
     if index_digest is not None:
         props.add((INDEX_DIGEST, str(index_digest)))
     key = f"image|{digest or image.config.digest}"
+    labels = image_labels(image)
+    for label in (SOURCE_LABEL, REVISION_LABEL, CREATED_LABEL):
+        if labels.get(label):
+            props.add((f"supplychain:label:{label}", labels[label]))
+    vendor = labels.get(VENDOR_LABEL, "").strip()
+    declared = normalize(labels.get(LICENSES_LABEL) or labels.get(ARTIFACTHUB_LICENSE_LABEL))
     return Package(
+        supplier=f"Organization: {' '.join(vendor.split())}" if vendor else None,
+        license_declared=declared.expression if declared else None,
         ref=make_ref("Image", _platform_slug(image.platform), key),
         name=identity.name,
         version=identity.tag or (str(digest) if digest else None),
@@ -151,6 +175,22 @@ def image_package(
         else (),
         properties=tuple(sorted(props)),
     )
+
+
+def image_labels(image: PlatformImage) -> dict[str, str]:
+    """The config's ``Labels`` (Dockerfile ``LABEL``) with manifest annotations over them."""
+    config = image.config.document.get("config")
+    raw = config.get("Labels") if isinstance(config, dict) else None
+    labels = {k: v for k, v in (raw or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    labels.update(image.manifest.annotations)
+    return labels
+
+
+def image_licenses(image: PlatformImage) -> tuple[ExtractedLicense, ...]:
+    """The ``LicenseRef-`` definitions the image's licence label needs."""
+    labels = image_labels(image)
+    declared = normalize(labels.get(LICENSES_LABEL) or labels.get(ARTIFACTHUB_LICENSE_LABEL))
+    return declared.extracted if declared else ()
 
 
 def index_package(identity: ImageIdentity, digest: Digest) -> Package:
@@ -298,6 +338,8 @@ def sbom_from_image(
             progress.emit(ProgressEvent("platforms", str(image.platform), number, len(images)))
             image_pkg = image_package(identity, image, index_digest=None if multi else index_digest)
             image_ref = builder.add_package(image_pkg)
+            for lic in image_licenses(image):
+                builder.add_license(lic)
             if index_ref is None:
                 builder.root = image_ref
             else:
@@ -324,3 +366,40 @@ def sbom_from_image(
         sbom = builder.build()
     unique = sorted(set(findings))
     return ImageScan(sbom, unique, reader.read, reader.cached)
+
+
+def with_identity(
+    sbom: Sbom,
+    *,
+    supplier: str | None = None,
+    authors: Sequence[str] = (),
+    license_expression: str | None = None,
+) -> Sbom:
+    """``sbom`` with what only the user knows: who supplies the image, who wrote the SBOM.
+
+    ``supplier`` and ``license_expression`` go to the root and every image/index package
+    (overriding labels); ``authors`` become SPDX creators beside the tool.
+    """
+    declared = normalize(license_expression) if license_expression else None
+    if license_expression and declared is None:
+        raise UsageError("not a licence expression", subject=f"--license {license_expression!r}")
+    targets = {sbom.root} | {
+        p.ref for p in sbom.packages if p.kind == "oci" and p.purpose is Purpose.CONTAINER
+    }
+    packages = []
+    for pkg in sbom.packages:
+        if pkg.ref in targets:
+            if supplier:
+                pkg = dataclasses.replace(pkg, supplier=supplier)
+            if declared is not None:
+                pkg = dataclasses.replace(pkg, license_declared=declared.expression)
+        packages.append(pkg)
+    licenses = {lic.license_id: lic for lic in sbom.extracted_licenses}
+    for lic in declared.extracted if declared else ():
+        licenses.setdefault(lic.license_id, lic)
+    return dataclasses.replace(
+        sbom,
+        packages=tuple(packages),
+        creators=tuple(sorted(set(sbom.creators) | set(authors))),
+        extracted_licenses=tuple(licenses[k] for k in sorted(licenses)),
+    )

@@ -48,6 +48,20 @@ def parse_size(text: str, option: str = "--cache-max-size") -> int:
     return int(number * 1024 ** ("kmgt".index(unit) + 1 if unit else 0))
 
 
+def party(text: str, option: str) -> str:
+    """An SPDX actor, ``Organization: NAME (EMAIL)`` or ``Person: …``; a bare name is an
+    organisation. One line, no control characters."""
+    if any(ord(ch) < 0x20 for ch in text) or not text.strip():
+        raise UsageError("must be one non-empty line", subject=option)
+    value = " ".join(text.split())
+    kind, sep, rest = value.partition(":")
+    if sep and kind in ("Organization", "Person") and rest.strip():
+        return f"{kind}: {rest.strip()}"
+    if sep and kind in ("Organization", "Person", "Tool"):
+        raise UsageError("needs a name after the colon", subject=f"{option} {text!r}")
+    return f"Organization: {value}"
+
+
 def created_time() -> datetime:
     """``SOURCE_DATE_EPOCH`` when set (reproducible documents), else now; whole seconds, UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -167,6 +181,24 @@ def build_sbom(
     show_default=True,
     help="Largest wanted member (Go binary, jar) analysed; bigger ones are reported, not read.",
 )
+@click.option(
+    "--supplier",
+    metavar="'Organization: NAME (EMAIL)'|'Person: …'",
+    help="Supplier of the root (and every image) package; overrides the vendor label.",
+)
+@click.option(
+    "--author",
+    "authors",
+    multiple=True,
+    metavar="'Organization: …'|'Person: …'",
+    help="Who made this SBOM (SPDX creator, repeatable); the tool is always listed too.",
+)
+@click.option(
+    "--license",
+    "license_expression",
+    metavar="SPDX-EXPRESSION",
+    help="Declared licence of the root (and every image) package; overrides the labels.",
+)
 @click.option("--name", help="Root package name for dir: sources (default: the basename).")
 @click.option("--version", "root_version", help="Root package version for dir: sources.")
 @click.option(
@@ -186,6 +218,9 @@ def sbom_command(
     cache_max_size: str,
     cache_readonly: bool,
     max_file_size: str,
+    supplier: str | None,
+    authors: tuple[str, ...],
+    license_expression: str | None,
     name: str | None,
     root_version: str | None,
     insecure: tuple[str, ...],
@@ -209,6 +244,15 @@ def sbom_command(
         insecure=insecure,
         progress=NULL_SINK if SETTINGS.quiet else StderrProgress(),
     )
+    if supplier or authors or license_expression:
+        from supplychain.catalog.image_sbom import with_identity
+
+        sbom = with_identity(
+            sbom,
+            supplier=party(supplier, "--supplier") if supplier else None,
+            authors=[party(a, "--author") for a in authors],
+            license_expression=license_expression,
+        )
     data = _render(sbom, output_format)
     _warn(findings)
     if output:

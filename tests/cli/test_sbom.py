@@ -255,3 +255,68 @@ def test_max_file_size_reports_bigger_members(
     assert "sbom.layer.not-analysed" in capsys.readouterr().err
     assert "tzdata" not in out.read_text()
     assert run(["sbom", f"oci:{layout}", "--max-file-size", "huge"]) == ExitCode.USAGE
+
+
+def test_supplier_author_and_licence_make_the_artifacthub_profile_pass(tmp_path: Path) -> None:
+    """What only the user knows closes the profile's remaining errors (see validation tests)."""
+    from supplychain.validation import load_profile, validate_document
+    from supplychain.validation.findings import Severity
+
+    out = tmp_path / "o.json"
+    args = ["-q", "sbom", f"oci:{SAMPLE}", "--no-cache", "-o", str(out)]
+    extra = ["--supplier", "Acme Corp", "--author", "Person: Ann Ops (ann@acme.example)"]
+    assert run([*args, *extra, "--license", "apache-2.0"]) == 0
+    doc = json.loads(out.read_text())
+    assert "Person: Ann Ops (ann@acme.example)" in doc["creationInfo"]["creators"]
+    root_id = next(
+        r["relatedSpdxElement"]
+        for r in doc["relationships"]
+        if r["relationshipType"] == "DESCRIBES"
+    )
+    root = next(p for p in doc["packages"] if p["SPDXID"] == root_id)
+    assert root["supplier"] == "Organization: Acme Corp"
+    assert root["licenseDeclared"] == "Apache-2.0"
+    report = validate_document(doc, load_profile("artifacthub"), file_name=out.name)
+    assert report.rule_ids(Severity.ERROR) == set()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--supplier", "line\nbreak"), ("--author", "Person:"), ("--license", "NOASSERTION")],
+)
+def test_bad_identity_flags_are_usage_errors(flag: str, value: str) -> None:
+    assert run(["sbom", f"oci:{SAMPLE}", "--no-cache", flag, value]) == ExitCode.USAGE
+
+
+def test_labels_give_supplier_and_licence(ml: ModuleType, tmp_path: Path) -> None:
+    layout = _image(ml, tmp_path / "img")
+    # Add Dockerfile LABELs to the config, the way `docker build` records them.
+    index = json.loads((layout / "index.json").read_text())
+    blobs = layout / "blobs" / "sha256"
+    manifest = json.loads((blobs / index["manifests"][0]["digest"].split(":")[1]).read_text())
+    config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_text())
+    config["config"] = {
+        "Labels": {
+            "org.opencontainers.image.vendor": "Acme",
+            "org.opencontainers.image.licenses": "MIT",
+            "org.opencontainers.image.source": "https://example.org/acme/app",
+        }
+    }
+    import hashlib
+
+    raw = json.dumps(config).encode()
+    digest = hashlib.sha256(raw).hexdigest()
+    (blobs / digest).write_bytes(raw)
+    manifest["config"].update(digest=f"sha256:{digest}", size=len(raw))
+    raw_manifest = json.dumps(manifest).encode()
+    manifest_digest = hashlib.sha256(raw_manifest).hexdigest()
+    (blobs / manifest_digest).write_bytes(raw_manifest)
+    index["manifests"][0].update(digest=f"sha256:{manifest_digest}", size=len(raw_manifest))
+    (layout / "index.json").write_text(json.dumps(index))
+    out = tmp_path / "o.json"
+    assert run(["-q", "sbom", f"oci:{layout}", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    root = next(p for p in doc["packages"] if p["SPDXID"].startswith("SPDXRef-Image-"))
+    assert root["supplier"] == "Organization: Acme"
+    assert root["licenseDeclared"] == "MIT"
+    assert any("https://example.org/acme/app" in a["comment"] for a in root["annotations"])
