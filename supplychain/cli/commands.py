@@ -1,11 +1,21 @@
-"""One import per subcommand module; each module attaches its commands to ``cli``."""
+"""Where each subcommand lives: name -> the module that registers it on ``cli`` when imported.
+
+Modules are imported lazily (``main.LazyGroup``), so a new command needs one line here.
+"""
 
 from __future__ import annotations
 
-from supplychain.cli import copy as _copy  # noqa: F401
-from supplychain.cli import gomod as _gomod  # noqa: F401
-from supplychain.cli import inspect as _inspect  # noqa: F401
-from supplychain.cli import sbom as _sbom  # noqa: F401
-from supplychain.cli import signing_blob as _signing_blob  # noqa: F401
-from supplychain.cli import signing_image as _signing_image  # noqa: F401
-from supplychain.cli import validate as _validate  # noqa: F401
+COMMAND_MODULES: dict[str, str] = {
+    "attest": "supplychain.cli.signing_image",
+    "copy": "supplychain.cli.copy",
+    "gomod": "supplychain.cli.gomod",
+    "inspect": "supplychain.cli.inspect",
+    "keys": "supplychain.cli.signing_blob",
+    "sbom": "supplychain.cli.sbom",
+    "sign": "supplychain.cli.signing_image",
+    "sign-blob": "supplychain.cli.signing_blob",
+    "validate": "supplychain.cli.validate",
+    "verify": "supplychain.cli.signing_image",
+    "verify-attestation": "supplychain.cli.signing_image",
+    "verify-blob": "supplychain.cli.signing_blob",
+}

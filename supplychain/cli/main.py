@@ -8,8 +8,10 @@ traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -18,7 +20,28 @@ from supplychain.cli.context import SETTINGS, configure_logging
 from supplychain.errors import Error, ExitCode
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommand modules are imported only when that subcommand is used.
+
+    Start-up time is part of every CI step that calls us; importing sigstore, spdx-tools and
+    requests for ``supplychain gomod graph`` would triple it. ``modules`` maps a command name to
+    the module that registers it on import.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.modules: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.modules))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.modules:
+            importlib.import_module(self.modules[cmd_name])
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="supplychain")
 @click.option("-v", "--verbose", "verbosity", count=True, help="More log output (-vv for debug).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
@@ -35,8 +58,11 @@ def cli(verbosity: int, debug: bool, quiet: bool) -> None:
 
 
 def _register_commands() -> None:
-    """Import the subcommand modules; each adds itself to ``cli``."""
-    from supplychain.cli import commands  # noqa: F401
+    """Tell the group where each subcommand lives; the module is imported on first use."""
+    from supplychain.cli.commands import COMMAND_MODULES
+
+    assert isinstance(cli, LazyGroup)
+    cli.modules = dict(COMMAND_MODULES)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -72,3 +72,24 @@ def test_combine_exit_codes() -> None:
     assert combine_exit_codes([ExitCode.OK, ExitCode.UNCHECKED]) == 3
     assert combine_exit_codes([ExitCode.OK]) == 0
     assert combine_exit_codes([]) == 0
+
+
+def test_every_listed_command_is_registered_by_its_module() -> None:
+    """The lazy table and the modules must agree, or a command would vanish silently."""
+    from supplychain.cli.commands import COMMAND_MODULES
+
+    run(["--version"])
+    ctx = click.Context(cli)
+    for name in COMMAND_MODULES:
+        command = cli.get_command(ctx, name)
+        assert command is not None, name
+        assert command.name == name
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from supplychain.cli.commands import COMMAND_MODULES
+
+    assert run(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in COMMAND_MODULES:
+        assert name in out
