@@ -49,7 +49,6 @@ from supplychain.model.sbom import (
 )
 from supplychain.model.sbom import package_ref as make_ref
 from supplychain.oci.platform import PlatformSelection
-from supplychain.oci.reference import ImageRef
 from supplychain.oci.source import ImageSource, Layer, PlatformImage, SourceKind
 
 PLATFORM = "supplychain:platform"
@@ -108,6 +107,8 @@ def identify(source: ImageSource) -> ImageIdentity:
     """Registry images are named by repository; layouts and archives by their file name."""
     tag = source.tag
     if source.kind is SourceKind.REGISTRY:
+        from supplychain.oci.reference import ImageRef  # pulls in requests: only when needed
+
         ref = ImageRef.parse(source.display.split("@", 1)[0])
         repository = f"{ref.registry}/{ref.repository}"
         return ImageIdentity(
