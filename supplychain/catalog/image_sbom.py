@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -194,8 +194,22 @@ def image_licenses(image: PlatformImage) -> tuple[ExtractedLicense, ...]:
     return declared.extracted if declared else ()
 
 
-def index_package(identity: ImageIdentity, digest: Digest) -> Package:
+def index_package(
+    identity: ImageIdentity,
+    digest: Digest,
+    annotations: Mapping[str, str],
+    images: Sequence[Package],
+) -> Package:
+    """The index root. Supplier and licence come from the index's own annotations (where
+    Artifact Hub reads them), else from its platform images when they all agree."""
     props = {(TAG, identity.tag)} if identity.tag else set()
+    vendor = annotations.get(VENDOR_LABEL, "").strip()
+    supplier = (
+        f"Organization: {' '.join(vendor.split())}" if vendor else _agreed(images, "supplier")
+    )
+    declared = normalize(
+        annotations.get(LICENSES_LABEL) or annotations.get(ARTIFACTHUB_LICENSE_LABEL)
+    )
     return Package(
         ref=make_ref("Index", identity.name, f"index|{digest}"),
         name=identity.name,
@@ -203,9 +217,19 @@ def index_package(identity: ImageIdentity, digest: Digest) -> Package:
         purl=_oci_purl(identity, digest, None),
         kind="oci",
         purpose=Purpose.CONTAINER,
+        supplier=supplier,
+        license_declared=declared.expression if declared else _agreed(images, "license_declared"),
         checksums=(Checksum("SHA256", digest.hex),) if digest.algorithm == "sha256" else (),
         properties=tuple(sorted(props)),
     )
+
+
+def _agreed(images: Sequence[Package], attribute: str) -> str | None:
+    values = {getattr(image, attribute) for image in images}
+    if len(values) == 1:
+        value = values.pop()
+        return value if isinstance(value, str) else None
+    return None
 
 
 class LayerIndexer:
@@ -333,7 +357,10 @@ def sbom_from_image(
         builder = SbomBuilder(top_name, created)
         index_ref = None
         if multi and index_digest is not None:
-            index_ref = builder.add_package(index_package(identity, index_digest))
+            image_pkgs = [image_package(identity, image) for image in images]
+            index_ref = builder.add_package(
+                index_package(identity, index_digest, source.top.annotations, image_pkgs)
+            )
             builder.root = index_ref
         for number, image in enumerate(images, start=1):
             progress.emit(ProgressEvent("platforms", str(image.platform), number, len(images)))

@@ -45,6 +45,14 @@ OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 
 PLATFORMS = [("amd64", ""), ("arm64", "v8")]
 REPO_TAG = "supplychain-sample:latest"
+# What a publisher states about the image (OCI annotation keys): the SBOM takes the root's
+# supplier and declared licence from these, as Artifact Hub does.
+LABELS = {
+    "org.opencontainers.image.title": "supplychain sample",
+    "org.opencontainers.image.vendor": "supplychain sample project",
+    "org.opencontainers.image.licenses": "Apache-2.0",
+    "org.opencontainers.image.source": "https://example.org/supplychain/sample",
+}
 
 
 def encode(document: object) -> bytes:
@@ -117,7 +125,7 @@ def config_for(arch: str, variant: str, diff_ids: list[str]) -> bytes:
                 "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                 "Cmd": ["/bin/sh"],
                 "WorkingDir": "/srv/app",
-                "Labels": {"org.opencontainers.image.title": "supplychain sample"},
+                "Labels": dict(LABELS),
             },
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
             "history": [
@@ -157,7 +165,7 @@ def build(out: Path) -> None:
     top = blobs.add(
         encode(index),
         OCI_INDEX,
-        annotations={"org.opencontainers.image.ref.name": "latest"},
+        annotations={"org.opencontainers.image.ref.name": "latest", **LABELS},
     )
     write_layout(out / "sample-oci", blobs, top)
     assert docker_image is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import runpy
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from supplychain.validation.findings import Severity
 from tests.formats import sample
 
 PROFILE = load_profile("artifacthub")
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "testdata" / "images"
 
 
 def with_supplier_and_author(sbom: Sbom) -> Sbom:
@@ -86,24 +88,23 @@ def test_supplychain_sbom_dir_output_passes_the_artifacthub_profile(tmp_path: Pa
     assert errors(json.loads(out.read_text()), "spdx-json") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported to the lead: `supplychain sbom IMAGE` has no --supplier/--author: image "
-    "packages get supplier NOASSERTION and the root licenseDeclared NOASSERTION "
-    "(AH-PKG-002, AH-LIC-004, AH-NTIA-001/002)",
-)
 def test_supplychain_sbom_image_output_passes_the_artifacthub_profile(tmp_path: Path) -> None:
-    layout = Path(__file__).resolve().parents[2] / "testdata" / "images" / "sample-oci"
+    layout = SAMPLE_DIR / "sample-oci"
     out = tmp_path / "image.spdx.json"
     assert run(["-q", "sbom", f"oci:{layout}", "--no-cache", "-o", str(out)]) == 0
     assert errors(json.loads(out.read_text()), "spdx-json") == []
 
 
-def test_supplychain_sbom_image_output_fails_only_for_missing_supplier_and_licence(
+def test_supplychain_sbom_image_output_without_labels_fails_only_for_supplier_and_licence(
     tmp_path: Path,
 ) -> None:
-    """Everything but the data only the user can give (--supplier, --author) already passes."""
-    layout = Path(__file__).resolve().parents[2] / "testdata" / "images" / "sample-oci"
+    """Strip the publisher's labels: only what the publisher must state (supplier, licence) is
+    missing; `--supplier`/`--license` then supply it and the document passes."""
+    namespace = runpy.run_path(str(SAMPLE_DIR / "build.py"))
+    namespace["LABELS"].clear()
+    namespace["LABELS"]["org.opencontainers.image.title"] = "unlabelled sample"
+    namespace["build"](tmp_path)
+    layout = tmp_path / "sample-oci"
     out = tmp_path / "image.spdx.json"
     assert run(["-q", "sbom", f"oci:{layout}", "--no-cache", "-o", str(out)]) == 0
     report = validate_document(json.loads(out.read_text()), PROFILE, file_name=out.name)
@@ -113,3 +114,8 @@ def test_supplychain_sbom_image_output_fails_only_for_missing_supplier_and_licen
         "AH-NTIA-001",
         "AH-NTIA-002",
     }
+    fixed = tmp_path / "fixed.spdx.json"
+    args = ["-q", "sbom", f"oci:{layout}", "--no-cache", "-o", str(fixed)]
+    args += ["--supplier", "Organization: Acme", "--license", "MIT"]
+    assert run(args) == 0
+    assert errors(json.loads(fixed.read_text()), "spdx-json") == []
