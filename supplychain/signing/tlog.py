@@ -22,6 +22,7 @@ import rfc8785
 
 from supplychain._internal import strictjson
 from supplychain.errors import InvalidInputError, VerificationError
+from supplychain.signing import dsse, intoto_entry
 from supplychain.signing.encoding import b64decode_strict
 from supplychain.signing.trustroot import LogKey, TrustedRoot
 
@@ -130,6 +131,8 @@ class Expectation:
     material_der: bytes
     artifact_sha256: bytes | None = None
     payload_sha256: bytes | None = None
+    envelope: dsse.Envelope | None = None
+    """The DSSE envelope itself, needed only to bind ``intoto`` 0.0.2 bodies."""
 
 
 def check_body(entry: TlogEntry, expected: Expectation, *, what: str) -> None:
@@ -144,6 +147,13 @@ def check_body(entry: TlogEntry, expected: Expectation, *, what: str) -> None:
             _check_hashedrekord(spec, expected, what)
         elif (entry.kind, entry.version) == ("dsse", "0.0.1"):
             _check_dsse(spec, expected, what)
+        elif (entry.kind, entry.version) == ("intoto", "0.0.2"):
+            envelope = expected.envelope
+            if envelope is None or envelope.only_signature(what=what).sig != expected.signature:
+                raise VerificationError(
+                    "an intoto entry needs the signed DSSE envelope", subject=what
+                )
+            intoto_entry.check_body(spec, envelope, expected.material_der, what=what)
         else:
             raise VerificationError(
                 f"unsupported tlog entry kind {entry.kind} {entry.version}", subject=what

@@ -32,7 +32,7 @@ from supplychain.errors import (
 )
 from supplychain.model.digest import Digest
 from supplychain.signing import bundle as bundle_mod
-from supplychain.signing import dsse, intoto, payloads, tlog, trustroot
+from supplychain.signing import dsse, intoto, keyless, payloads, tlog, trustroot
 from supplychain.signing.identity import Identity, certificate_identity
 from supplychain.signing.keys import PublicKey
 
@@ -143,6 +143,7 @@ def _verify_key_bundle(
             signature=signature.sig,
             material_der=key.der,
             payload_sha256=hashlib.sha256(content.payload).digest(),
+            envelope=content,
         )
         result = Verified(
             "statement", digest, f"key:{key.fingerprint}", None, content.payload, statement
@@ -237,6 +238,8 @@ def _verify_keyless_bundle(
             f"signer {san!r} (issuer {issuer!r}) does not match {identity.describe()}",
             subject=what,
         )
+    if keyless.uses_own_verifier(parsed):
+        return _verify_own_keyless(parsed, digest, san, issuer, expect, trust, what)
     verifier, sig_bundle, policy = _sigstore(parsed.raw, san, issuer, trust, what)
     from sigstore.errors import Error as SigstoreError
 
@@ -263,6 +266,25 @@ def _verify_keyless_bundle(
     envelope = dsse.Envelope(payload_type, payload, parsed.content.signatures)
     statement = _bound_statement(envelope, digest, expect, what)
     return Verified("statement", digest, san, issuer, payload, statement)
+
+
+def _verify_own_keyless(
+    parsed: bundle_mod.Bundle,
+    digest: Digest,
+    san: str,
+    issuer: str,
+    expect: str | None,
+    trust: trustroot.TrustedRoot | None,
+    what: str,
+) -> Verified:
+    """Keyless bundles sigstore-python refuses (``intoto`` entries): see ``keyless.py``."""
+    root = trust if trust is not None else trustroot.production()
+    evidence = keyless.verify_intoto_bundle(parsed, root, what=what)
+    assert isinstance(parsed.content, dsse.Envelope)  # checked by verify_intoto_bundle
+    statement = _bound_statement(parsed.content, digest, expect, what)
+    return Verified(
+        "statement", digest, san, issuer, parsed.content.payload, statement, tlog=evidence
+    )
 
 
 def _sigstore(raw: bytes, san: str, issuer: str, trust: trustroot.TrustedRoot | None, what: str):  # type: ignore[no-untyped-def]

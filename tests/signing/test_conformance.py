@@ -22,10 +22,17 @@ DEFAULT_IDENTITY = (
 )
 DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
 
-# sigstore-python 4.5.1 refuses to use the integrated time of an ``intoto`` 0.0.2 Rekor entry
-# ("Integrated time only supported for dsse/hashedrekord 0.0.1 types"), and we have no keyless
-# verifier of our own, so this one happy-path case is rejected. Kept visible, strict.
-KNOWN_REJECTED = {"intoto-with-custom-trust-root"}
+# The ``intoto`` 0.0.2 cases go through our own keyless verifier (sigstore-python 4.5.1 refuses
+# these entries). Each ``_fail`` case must be rejected for the fault it was built to show, not
+# for "unsupported entry": these are fragments of the one-line error each must produce.
+EXPECTED_REASONS = {
+    "intoto-expired-certificate_fail": "signing certificate was not valid at the tlog integrated",
+    "intoto-log-entry-mismatch_fail": "tlog body names a different signature",
+    "intoto-missing-inclusion-proof_fail": "tlog entry needs an inclusion proof",
+    "intoto-set-outside-signing-cert-validity_fail": "not valid at the tlog integrated time",
+    "intoto-tsa-timestamp-outside-cert-validity_fail": "not valid at the timestamp authority",
+}
+GENERIC_REFUSALS = ("only supported for dsse/hashedrekord", "unsupported tlog entry kind")
 
 
 def _cases() -> list[str]:
@@ -50,7 +57,7 @@ def _argv(case: Path, artifact: str) -> list[str]:
 @pytest.mark.skipif(not CASES_DIR.is_dir(), reason="shared/conformance is absent")
 @pytest.mark.parametrize("form", ["file", "digest"])
 @pytest.mark.parametrize("name", _cases())
-def test_conformance_case(name: str, form: str) -> None:
+def test_conformance_case(name: str, form: str, capsys: pytest.CaptureFixture[str]) -> None:
     case = CASES_DIR / name
     artifact = case / "artifact" if (case / "artifact").exists() else CASES_DIR / "a.txt"
     argument = (
@@ -59,13 +66,21 @@ def test_conformance_case(name: str, form: str) -> None:
         else "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
     )
     code = run(_argv(case, argument))
+    errors = capsys.readouterr().err
     if name.endswith("_fail"):
         assert code != 0, f"{name} was accepted"
-    elif name in KNOWN_REJECTED:
-        assert code != 0, f"{name} is accepted now: remove it from KNOWN_REJECTED"
-        pytest.xfail(f"known limitation (sigstore-python intoto entries): exit {code}")
+        if name in EXPECTED_REASONS:
+            assert code == 1, f"{name}: a rejection exits 1, got {code}: {errors}"
+            assert EXPECTED_REASONS[name] in errors, errors
     else:
-        assert code == 0, f"{name} was rejected (exit {code})"
+        assert code == 0, f"{name} was rejected (exit {code}): {errors}"
+    assert not any(refusal in errors for refusal in GENERIC_REFUSALS), errors
+
+
+@pytest.mark.skipif(not CASES_DIR.is_dir(), reason="shared/conformance is absent")
+def test_every_intoto_fail_case_has_an_expected_reason() -> None:
+    intoto_fails = {n for n in _cases() if n.startswith("intoto-") and n.endswith("_fail")}
+    assert intoto_fails == set(EXPECTED_REASONS)
 
 
 @pytest.mark.skipif(not CASES_DIR.is_dir(), reason="shared/conformance is absent")
