@@ -193,14 +193,21 @@ def _prefix(pkg: Package) -> str:
 
 
 def directory_root(path: str, *, name: str | None = None, version: str | None = None) -> Package:
-    """The root package of a ``dir:PATH`` rootfs: no digest exists, so no checksum (§A.1)."""
+    """The root package of a ``dir:PATH`` tree.
+
+    A directory has no artifact digest, so it gets no checksum (§A.1) — never an invented one —
+    and the purpose ``SOURCE`` (files on disk, not a published artifact), which is what exempts it
+    from the profile's root-SHA256 requirement (AH-PKG-006). Its purl is
+    ``pkg:generic/NAME@VERSION``: the only identity the user gave it.
+    """
     label = name or os.path.basename(os.path.abspath(path)) or "rootfs"
     return Package(
         ref=package_ref("Rootfs", label, f"dir:{label}|{version or ''}"),
         name=label,
         version=version,
+        purl=purl.generic(label, version),
         kind="generic",
-        purpose=Purpose.OPERATING_SYSTEM,
+        purpose=Purpose.SOURCE,
     )
 
 

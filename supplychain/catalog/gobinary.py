@@ -108,8 +108,8 @@ class GoBinaryCataloger:
             location=path,
             view=view,
             purpose=Purpose.APPLICATION,
-            supplier=_supplier(main_path),
-            properties=props + _supplier_props(main_path),
+            supplier=derived_supplier(main_path),
+            properties=props + derived_supplier_properties(main_path),
         )
         main_ref = result.add(main)
         for dep in info.deps:
@@ -151,8 +151,8 @@ class GoBinaryCataloger:
                     location=path,
                     view=view,
                     purpose=Purpose.LIBRARY,
-                    supplier=_supplier(dep.path),
-                    properties=props + _supplier_props(dep.path),
+                    supplier=derived_supplier(dep.path),
+                    properties=props + derived_supplier_properties(dep.path),
                 )
             target = dep.replace
         if target.sum:
@@ -165,8 +165,8 @@ class GoBinaryCataloger:
             location=path,
             view=view,
             purpose=Purpose.LIBRARY,
-            supplier=_supplier(target.path),
-            properties=props + _supplier_props(target.path),
+            supplier=derived_supplier(target.path),
+            properties=props + derived_supplier_properties(target.path),
         )
 
 
@@ -191,7 +191,9 @@ def stdlib_cpe(go_version: str) -> str:
     return f"cpe:2.3:a:golang:go:{major}.{minor}.{patch or 0}:-:*:*:*:*:*:*"
 
 
-def _supplier(module: str) -> str | None:
+def derived_supplier(module: str) -> str | None:
+    """SBOM.md §F.3: the owner segment on a forge, else the vanity table, else unknown (None).
+    Shared with the ``gomod:``/``gobin:`` SBOMs so a module has one supplier everywhere."""
     for forge in _FORGES:
         if module.startswith(forge):
             owner = module[len(forge) :].split("/")[0]
@@ -202,5 +204,6 @@ def _supplier(module: str) -> str | None:
     return None
 
 
-def _supplier_props(module: str) -> list[tuple[str, str]]:
-    return [("supplychain:supplier-source", "derived")] if _supplier(module) else []
+def derived_supplier_properties(module: str) -> list[tuple[str, str]]:
+    """Marks a supplier we derived from the module path rather than read from metadata."""
+    return [("supplychain:supplier-source", "derived")] if derived_supplier(module) else []

@@ -107,7 +107,7 @@ def build_sbom(
         if platforms:
             raise UsageError("--platform applies to images only", subject="--platform")
         function = _golang("sbom_from_gomod" if kind == "gomod" else "sbom_from_gobin")
-        result = function(path, created=created)
+        result = function(path, created=created, version=version)
         if isinstance(result, tuple):  # (sbom, findings) if the Go side reports warnings
             return result[0], list(result[1])
         return result, []
@@ -200,7 +200,11 @@ def build_sbom(
     help="Declared licence of the root (and every image) package; overrides the labels.",
 )
 @click.option("--name", help="Root package name for dir: sources (default: the basename).")
-@click.option("--version", "root_version", help="Root package version for dir: sources.")
+@click.option(
+    "--version",
+    "root_version",
+    help="Root package version for dir:, gomod: and gobin: sources (overrides what is found).",
+)
 @click.option(
     "--insecure-registry",
     "insecure",

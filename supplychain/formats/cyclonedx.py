@@ -52,6 +52,8 @@ _TYPES = {
     Purpose.FRAMEWORK: ComponentType.FRAMEWORK,
     Purpose.FILE: ComponentType.FILE,
     Purpose.LIBRARY: ComponentType.LIBRARY,
+    # CycloneDX has no "source" type; what a source tree builds is an application.
+    Purpose.SOURCE: ComponentType.APPLICATION,
 }
 _HASHES = {
     "SHA1": HashAlgorithm.SHA_1,

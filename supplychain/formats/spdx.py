@@ -44,6 +44,7 @@ _PURPOSES = {
     Purpose.LIBRARY: "LIBRARY",
     Purpose.FRAMEWORK: "FRAMEWORK",
     Purpose.FILE: "FILE",
+    Purpose.SOURCE: "SOURCE",
 }
 
 

@@ -28,6 +28,7 @@ class Purpose(str, enum.Enum):
     LIBRARY = "LIBRARY"
     FRAMEWORK = "FRAMEWORK"
     FILE = "FILE"
+    SOURCE = "SOURCE"  # a source tree or a directory on disk: no artifact digest exists
 
 
 class RelType(str, enum.Enum):

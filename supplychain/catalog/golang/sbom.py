@@ -10,11 +10,17 @@ file, so it is a labelled property and never a checksum (anchore/syft#1261).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
 from supplychain.catalog import purl
-from supplychain.catalog.gobinary import stdlib_cpe, stdlib_version
+from supplychain.catalog.gobinary import (
+    derived_supplier,
+    derived_supplier_properties,
+    stdlib_cpe,
+    stdlib_version,
+)
 from supplychain.catalog.golang.analysis import Analysis, Selected, analyze
 from supplychain.catalog.golang.buildinfo import BuildInfo, Module, read_build_info
 from supplychain.catalog.golang.gitversion import main_version
@@ -24,6 +30,7 @@ from supplychain.errors import InvalidInputError, NotFoundError
 from supplychain.model.sbom import (
     NOASSERTION,
     NONE,
+    Checksum,
     Package,
     Purpose,
     RelType,
@@ -70,7 +77,8 @@ def module_package(item: Selected) -> Package:
         purl=canonical,
         kind="golang",
         purpose=Purpose.LIBRARY,
-        properties=tuple(sorted(props)),
+        supplier=derived_supplier(eff.path),
+        properties=tuple(sorted(props + derived_supplier_properties(eff.path))),
     )
 
 
@@ -96,7 +104,7 @@ def sbom_from_analysis(
         main_ver, ver_source = _main_version(
             main.directory, main.path, version if ws.go_work is None else None
         )
-        props = [(P + "version-source", ver_source)]
+        props = [(P + "version-source", ver_source), *derived_supplier_properties(main.path)]
         if mf.go:
             props.append((P + "go", mf.go))
         if mf.toolchain:
@@ -112,7 +120,9 @@ def sbom_from_analysis(
                 version=main_ver,
                 purl=purl.golang(main.path, None if main_ver == "(devel)" else main_ver),
                 kind="golang",
-                purpose=Purpose.APPLICATION,
+                # A module tree is source: no artifact digest exists to bind to (AH-PKG-006).
+                purpose=Purpose.SOURCE,
+                supplier=derived_supplier(main.path),
                 properties=tuple(sorted(props)),
             )
         )
@@ -124,7 +134,7 @@ def sbom_from_analysis(
                 ref=_ref(name, f"work:{ws.go_work}", prefix="GoWorkspace"),
                 name=name,
                 kind="golang",
-                purpose=Purpose.APPLICATION,
+                purpose=Purpose.SOURCE,
                 properties=((P + "workspace", ws.go_work.name),),
             )
         )
@@ -188,7 +198,11 @@ def sbom_from_gomod(
 
 
 def sbom_from_gobin(
-    path: str | Path, *, created: datetime, gomodcache: str | Path | None = None
+    path: str | Path,
+    *,
+    created: datetime,
+    gomodcache: str | Path | None = None,
+    version: str | None = None,
 ) -> Sbom:
     """SBOM of a Go binary from its build info (SBOM.md §C.1, §E.3 "Binaries").
 
@@ -196,6 +210,10 @@ def sbom_from_gobin(
     depends on every module and on ``stdlib``, and each module ``DEPENDS_ON NOASSERTION``; where
     the module cache has a module's go.mod, its edges are filled in, restricted to the modules
     in the binary.
+
+    The root carries the binary file's SHA256: that file is the artifact the SBOM describes, so
+    its digest is what binds the two (AH-PKG-006). ``version`` overrides the build info's main
+    version (often ``(devel)``), recorded as ``version-source=explicit``.
     """
     target = Path(path)
     if not target.is_file():
@@ -203,18 +221,35 @@ def sbom_from_gobin(
     info = read_build_info(target)
     if info is None:
         raise InvalidInputError("not a Go binary with build info", subject=str(target))
-    return _binary_sbom(info, target, created, gomodcache)
+    return _binary_sbom(info, target, created, gomodcache, version)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA256 of a file, read in 1 MiB blocks (binaries can be hundreds of MB)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise NotFoundError(f"cannot read: {exc.strerror or exc}", subject=str(path)) from exc
+    return digest.hexdigest()
 
 
 def _binary_sbom(
-    info: BuildInfo, target: Path, created: datetime, gomodcache: str | Path | None
+    info: BuildInfo,
+    target: Path,
+    created: datetime,
+    gomodcache: str | Path | None,
+    explicit_version: str | None = None,
 ) -> Sbom:
-    version, source = info.main_version()
+    version, source = (explicit_version, "explicit") if explicit_version else info.main_version()
     main_path = info.main.path if info.main else (info.path or target.name)
     props = [
         (P + "toolchain", info.go_version_raw),
         (P + "version-source", source),
         *((f"{P}build:{k}", v) for k, v in info.settings),
+        *derived_supplier_properties(main_path),
     ]
     if info.platform:
         props.append(("supplychain:platform", info.platform))
@@ -228,6 +263,8 @@ def _binary_sbom(
             purl=purl.golang(main_path, None if version == "(devel)" else version),
             kind="golang",
             purpose=Purpose.APPLICATION,
+            supplier=derived_supplier(main_path),
+            checksums=(Checksum("SHA256", file_sha256(target)),),
             properties=tuple(sorted(props)),
         )
     )
@@ -298,5 +335,6 @@ def _binary_module(dep: Module) -> Package:
         purl=canonical,
         kind="golang",
         purpose=Purpose.LIBRARY,
-        properties=tuple(sorted(props)),
+        supplier=derived_supplier(target.path),
+        properties=tuple(sorted(props + derived_supplier_properties(target.path))),
     )

@@ -334,9 +334,18 @@ def _checksum_problems(body: dict[str, Any], pointer: str, spdx_id: str) -> Iter
     "AH-PKG-006",
     title="root SHA256 equals the artifact digest; every checksum well-formed",
     source="CISA 2025 hash; SPDX §7.10",
-    params={"other_packages": "warning", "require_root_sha256": True},
+    params={
+        "other_packages": "warning",
+        "require_root_sha256": True,
+        "root_sha256_exempt_purposes": ["SOURCE"],
+    },
 )
 def checksums(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
+    """A root SHA256 binds the SBOM to the artifact it describes, so it is required
+    (``require_root_sha256``) — except for a root whose ``primaryPackagePurpose`` is in
+    ``root_sha256_exempt_purposes`` (default ``SOURCE``): a source tree or a directory on disk has
+    no artifact digest, and a checksum invented for it would bind to nothing. A SHA256 that is
+    present is still checked against ``--artifact`` whatever the purpose."""
     view = ctx.view
     root_id = _root_id(view)
     for spdx_id, element in view.packages():
@@ -354,7 +363,8 @@ def checksums(ctx: Context, params: dict[str, Any]) -> Iterator[Hit]:
         if c.get("algorithm") == "SHA256"
     ]
     if not sha256:
-        if params["require_root_sha256"]:
+        exempt = root.body.get("primaryPackagePurpose") in params["root_sha256_exempt_purposes"]
+        if params["require_root_sha256"] and not exempt:
             yield Hit(
                 f"the described package {root_id} has no SHA256 checksum", root.pointer, root_id
             )

@@ -39,7 +39,7 @@ def _scan(layout: Path, **kwargs: object) -> ImageScan:
 
 
 def _purls(sbom: Sbom) -> set[str]:
-    return {p.purl for p in sbom.packages if p.purl and p.kind != "oci"}
+    return {p.purl for p in sbom.packages if p.purl and p.kind != "oci" and p.ref != sbom.root}
 
 
 def _layer_of(sbom: Sbom, name: str) -> set[str]:
