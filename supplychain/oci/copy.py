@@ -37,7 +37,8 @@ from supplychain.oci.platform import PlatformSelection, SelectionMode
 from supplychain.oci.reference import ImageRef
 from supplychain.oci.registry import RegistryClient
 from supplychain.oci.remote import RemoteSource
-from supplychain.oci.source import ImageSource, VerifiedStream
+from supplychain.oci.source import ImageSource
+from supplychain.oci.verified import VerifiedStream
 
 SMALL_BLOB = 4 * 1024 * 1024
 CHUNK = 8 * 1024 * 1024

@@ -40,13 +40,10 @@ Plain HTTP is used only for loopback hosts and hosts passed in ``insecure``.
 
 from __future__ import annotations
 
-import hmac
-import io
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -78,6 +75,7 @@ from supplychain.oci.auth import Authenticator, CredentialSource, DockerConfig
 from supplychain.oci.limits import DEFAULT_LIMITS, Limits
 from supplychain.oci.manifest import Manifest, parse_manifest
 from supplychain.oci.reference import ImageRef
+from supplychain.oci.verified import VerifiedStream
 
 log = logging.getLogger("supplychain.registry")
 
@@ -112,123 +110,6 @@ class PushedManifest:
     descriptor: Descriptor
     subject_header: str | None
     location: str | None
-
-
-class BlobStream(io.RawIOBase):
-    """A verified blob stream: hash while reading, check size and digest at EOF.
-
-    Read it to the end (``read()``, ``chunks()`` or ``drain()``): the verdict comes only then.
-    Bytes past the declared size are never read (the read stops at ``size + 1``).
-    """
-
-    def __init__(
-        self,
-        chunks: Iterator[bytes],
-        descriptor: Descriptor,
-        what: str,
-        response: requests.Response | None = None,
-    ):
-        super().__init__()
-        self._chunks = chunks
-        self._response = response
-        self._descriptor = descriptor
-        self._what = what
-        self._hasher = descriptor.digest.hasher()
-        self._received = 0
-        self._buffer = b""
-        self._verified = False
-
-    @property
-    def descriptor(self) -> Descriptor:
-        return self._descriptor
-
-    @property
-    def verified(self) -> bool:
-        return self._verified
-
-    def readable(self) -> bool:
-        return True
-
-    def _next_chunk(self) -> bytes:
-        if self._verified:
-            return b""
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            self._finish()
-            return b""
-        except LimitExceededError as exc:
-            raise IntegrityError(
-                f"registry sent more than the {self._descriptor.size} bytes the descriptor "
-                "declares",
-                subject=self._what,
-            ) from exc
-        self._received += len(chunk)
-        if self._received > self._descriptor.size:
-            raise IntegrityError(
-                f"registry sent more than the {self._descriptor.size} bytes the descriptor "
-                "declares",
-                subject=self._what,
-            )
-        self._hasher.update(chunk)
-        return chunk
-
-    def _finish(self) -> None:
-        if self._received != self._descriptor.size:
-            raise IntegrityError(
-                f"blob is {self._received} bytes, descriptor says {self._descriptor.size}",
-                subject=self._what,
-            )
-        if not hmac.compare_digest(self._hasher.hexdigest(), self._descriptor.digest.hex):
-            raise IntegrityError(
-                f"blob content does not match {self._descriptor.digest}", subject=self._what
-            )
-        self._verified = True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._buffer:
-            chunk = self._next_chunk()
-            if not chunk:
-                return 0
-            self._buffer = chunk
-        count = min(len(view), len(self._buffer))
-        view[:count] = self._buffer[:count]
-        self._buffer = self._buffer[count:]
-        return count
-
-    def chunks(self) -> Iterator[bytes]:
-        """Yield the body chunk by chunk; the last step verifies (raises on mismatch)."""
-        if self._buffer:
-            pending, self._buffer = self._buffer, b""
-            yield pending
-        while True:
-            chunk = self._next_chunk()
-            if not chunk:
-                return
-            yield chunk
-
-    def drain(self) -> None:
-        """Read and discard the rest, so the digest and size get checked."""
-        for _ in self.chunks():
-            pass
-
-    def close(self) -> None:
-        # Closing the generator alone would not release a connection it never started on.
-        close = getattr(self._chunks, "close", None)
-        if close is not None:
-            close()
-        if self._response is not None:
-            self._response.close()
-        super().close()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class RegistryClient:
@@ -628,8 +509,8 @@ class RegistryClient:
         *,
         cap: int | None = None,
         deadline: Deadline | None = None,
-    ) -> BlobStream:
-        """Open a blob as a verified stream (see :class:`BlobStream`).
+    ) -> VerifiedStream:
+        """Open a blob as a verified stream (:class:`~supplychain.oci.verified.VerifiedStream`).
 
         ``cap`` (default ``Limits.layer_blob``) bounds the declared size: a descriptor over it
         fails before any request. The default deadline scales with the size (1 MiB/s floor).
@@ -672,12 +553,18 @@ class RegistryClient:
             what=what,
             read_timeout=self.limits.read_timeout,
         )
-        return BlobStream(chunks, descriptor, what, response)
+        return VerifiedStream.over_chunks(
+            _oversize_is_integrity(chunks, descriptor.size, what),
+            digest=descriptor.digest,
+            size=descriptor.size,
+            what=what,
+            release=response.close,
+        )
 
     def read_blob(self, repo: str, descriptor: Descriptor, *, cap: int) -> bytes:
         """A small verified blob (config, signature payload) as bytes, at most ``cap``."""
         with self.open_blob(repo, descriptor, cap=cap) as stream:
-            return b"".join(stream.chunks())
+            return stream.readall()
 
     def _start_upload(
         self, repo: str, what: str, deadline: Deadline, params: Mapping[str, str] | None = None
@@ -909,6 +796,18 @@ class RegistryClient:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _oversize_is_integrity(chunks: Iterator[bytes], size: int, what: str) -> Iterator[bytes]:
+    """The body reader stops one byte past ``size`` with a limit error; for a blob whose size
+    the descriptor fixed, that is the registry lying about the content (exit 1 either way,
+    but the message should say what happened)."""
+    try:
+        yield from chunks
+    except LimitExceededError as exc:
+        raise IntegrityError(
+            f"registry sent more than the {size} bytes the descriptor declares", subject=what
+        ) from exc
 
 
 def _check_repo(repo: str) -> None:

@@ -6,15 +6,16 @@ checks the bytes hash to it (oci/registry.py). From then on the source reports o
 digest, and every child manifest, config and layer is fetched by the digest its parent lists,
 so a tag moved by an attacker between two calls changes nothing (SECURITY.md class E, NT-E6).
 
-Blob streams come from the registry client, which already hashes them; they are wrapped in the
-same :class:`~supplychain.oci.source.VerifiedStream` as every other source so that callers get
-one behaviour (drain-and-verify when the ``with`` block ends) whatever the source kind.
+Blob streams come from the registry client as the same
+:class:`~supplychain.oci.verified.VerifiedStream` every other source returns (one behaviour:
+drain-and-verify when the ``with`` block ends), and are handed over as they are: each byte is
+hashed once, by that stream, not again by a wrapper.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from supplychain.errors import LimitExceededError
 from supplychain.model import Descriptor, Digest
@@ -25,6 +26,7 @@ from supplychain.oci.reference import ImageRef
 from supplychain.oci.referrers import Referrers
 from supplychain.oci.registry import RegistryClient
 from supplychain.oci.source import ImageSource, SourceKind, SourceSpec
+from supplychain.oci.verified import VerifiedStream
 
 log = logging.getLogger("supplychain.oci.remote")
 
@@ -71,9 +73,13 @@ class RemoteSource(ImageSource):
         )
         return fetched.manifest
 
+    def open_blob(self, descriptor: Descriptor) -> VerifiedStream:
+        """The client's stream is already verified (digest, size, caps): no second hash."""
+        return self.client.open_blob(self.ref.repository, descriptor)
+
     def _open_blob_raw(self, descriptor: Descriptor) -> BinaryIO:
-        stream = self.client.open_blob(self.ref.repository, descriptor)
-        return stream  # type: ignore[return-value]  # BlobStream is an io.RawIOBase
+        """Unused (:meth:`open_blob` is overridden); kept for the interface, verified anyway."""
+        return cast(BinaryIO, self.open_blob(descriptor))
 
     def referrers(self, digest: Digest | None = None) -> list[Descriptor] | None:
         """Referrers of ``digest`` (default: the resolved top digest), each one verified.

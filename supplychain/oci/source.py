@@ -39,8 +39,6 @@ itself is checked against the config's ``diff_id``.
 from __future__ import annotations
 
 import enum
-import hmac
-import io
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -50,7 +48,6 @@ from typing import Any, BinaryIO
 
 from supplychain._internal import strictjson
 from supplychain.errors import (
-    IntegrityError,
     InvalidInputError,
     LimitExceededError,
     UnsupportedError,
@@ -61,8 +58,8 @@ from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import DEFAULT_LIMITS, Limits
 from supplychain.oci.manifest import ImageIndex, ImageManifest, Manifest, parse_manifest
 from supplychain.oci.platform import PlatformSelection
-
-CHUNK = 1024 * 1024
+from supplychain.oci.verified import VerifiedStream as VerifiedStream  # re-exported
+from supplychain.oci.verified import read_verified
 
 
 class SourceKind(str, enum.Enum):
@@ -71,136 +68,6 @@ class SourceKind(str, enum.Enum):
     OCI_ARCHIVE = "oci-archive"
     DOCKER_ARCHIVE = "docker-archive"
     DIR = "dir"
-
-
-# --- verified streams -----------------------------------------------------------------------
-
-
-class VerifiedStream(io.RawIOBase):
-    """A read-only stream that checks its bytes against an expected digest and size.
-
-    Bytes are hashed as they pass; reading more than ``size`` bytes from the underlying stream
-    is refused at once (the underlying stream is never read past ``size + 1``), and reaching
-    the end with too few bytes or a different digest raises :class:`IntegrityError`. Callers
-    that stop early (a tar reader stops at the end-of-archive marker) call :meth:`finish`, or
-    use the stream as a context manager, which finishes on a clean exit: the rest is drained
-    and checked, so no stream is ever "done" without having been verified.
-    """
-
-    def __init__(
-        self,
-        raw: BinaryIO,
-        *,
-        digest: Digest,
-        size: int | None,
-        what: str,
-    ) -> None:
-        super().__init__()
-        self._raw = raw
-        self._digest = digest
-        self._size = size
-        self._what = what
-        self._hasher = digest.hasher()
-        self._count = 0
-        self._eof = False
-        self._verified = False
-
-    @property
-    def what(self) -> str:
-        return self._what
-
-    @property
-    def bytes_read(self) -> int:
-        return self._count
-
-    @property
-    def verified(self) -> bool:
-        """True once every byte was read and matched the digest and size."""
-        return self._verified
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._eof:
-            return 0
-        view = memoryview(buffer).cast("B")
-        want = len(view)
-        if self._size is not None:
-            # Read at most one byte past the declared size: enough to detect an oversize body.
-            want = min(want, self._size + 1 - self._count)
-            if want <= 0:
-                want = 1
-        chunk = self._raw.read(want)
-        if not chunk:
-            self._eof = True
-            self._check_end()
-            return 0
-        self._count += len(chunk)
-        if self._size is not None and self._count > self._size:
-            self._eof = True
-            raise IntegrityError(
-                f"more bytes than the declared size {self._size}", subject=self._what
-            )
-        self._hasher.update(chunk)
-        n = len(chunk)
-        view[:n] = chunk
-        return n
-
-    def _check_end(self) -> None:
-        if self._size is not None and self._count != self._size:
-            raise IntegrityError(
-                f"ended after {self._count} bytes, declared size is {self._size}",
-                subject=self._what,
-            )
-        actual = self._hasher.hexdigest()
-        if not hmac.compare_digest(actual, self._digest.hex):
-            raise IntegrityError(
-                f"content is {self._digest.algorithm}:{actual}, expected {self._digest}",
-                subject=self._what,
-            )
-        self._verified = True
-
-    def finish(self) -> None:
-        """Read (and discard) whatever is left, then verify; idempotent."""
-        if self._verified:
-            return
-        while self.readinto(bytearray(CHUNK)):
-            pass
-        if not self._verified:  # pragma: no cover - readinto returning 0 always checks
-            self._check_end()
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._raw.close()
-            finally:
-                super().close()
-
-    def __enter__(self) -> VerifiedStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if exc_type is None:
-                self.finish()
-        finally:
-            self.close()
-
-
-def read_verified(stream: VerifiedStream, limit: int) -> bytes:
-    """Read a whole small blob (manifest, config) through ``stream``, at most ``limit`` bytes."""
-    with stream:
-        data = stream.read(limit + 1)
-        if len(data) > limit:
-            raise LimitExceededError(f"more than {limit} bytes", subject=stream.what)
-        stream.finish()
-    return data
 
 
 # --- what a source returns ------------------------------------------------------------------

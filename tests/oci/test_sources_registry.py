@@ -202,3 +202,49 @@ def test_lying_registry_manifest_is_rejected(
     with pytest.raises(IntegrityError):
         _remote(hostile.host, repo)
     assert ImageRef.parse(f"{hostile.host}/{repo}@{result.digest}").digest == result.digest
+
+
+def test_registry_layers_are_hashed_once(
+    client: RegistryClient, registry: RegistryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source hands over the client's verified stream: one hasher per blob, not two."""
+    repo = registry.repo("hashonce")
+    with open_image_source(f"oci:{SAMPLE_OCI}") as layout:
+        copy_image(layout, client, repo, tag="latest")
+    with _remote(registry.host, repo) as remote:
+        (image,) = remote.images(PlatformSelection.parse(["linux/amd64"]))
+        hashers: list[object] = []
+        real_hasher = Digest.hasher
+
+        def counting(self: Digest) -> object:
+            hashers.append(self)
+            return real_hasher(self)
+
+        monkeypatch.setattr(Digest, "hasher", counting)
+        for layer in image.layers:
+            with remote.open_layer(layer) as stream:
+                stream.read()
+            assert stream.verified
+    assert hashers == [layer.digest for layer in image.layers]
+
+
+def test_registry_layer_left_early_is_drained_and_refused(
+    client: RegistryClient, registry: RegistryServer, hostile: HostileProxy
+) -> None:
+    """Leaving the ``with`` block after one byte still checks the rest (NT-E3)."""
+    repo = registry.repo("early")
+    with open_image_source(f"oci:{SAMPLE_OCI}") as layout:
+        copy_image(layout, client, repo, tag="latest")
+    with _remote(hostile.host, repo) as remote:
+        (image,) = remote.images(PlatformSelection.parse(["linux/amd64"]))
+        hostile.add("corrupt_body", path=r"/blobs/sha256:", times=1)
+        with (
+            pytest.raises(IntegrityError, match="does not match"),
+            remote.open_layer(image.layers[0]) as stream,
+        ):
+            assert len(stream.read(1)) == 1
+        assert not stream.verified
+        # The fault was one-shot: the same layer read again verifies.
+        with remote.open_layer(image.layers[0]) as again:
+            again.read()
+        assert again.verified
