@@ -62,7 +62,11 @@ class GoBinaryCataloger:
 
     def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
         result = CatalogResult()
-        for path in sorted(view.paths()):
+        # An image view knows which files were captured (only those that passed the magic and
+        # build-info marker test while streaming); probing the rest would fail on every one.
+        captured = getattr(view, "captured_paths", None)
+        candidates = captured() if callable(captured) else view.paths()
+        for path in sorted(candidates):
             if not view.is_file(path):
                 continue
             try:

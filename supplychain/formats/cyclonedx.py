@@ -36,8 +36,6 @@ from cyclonedx.model.contact import OrganizationalEntity
 from cyclonedx.model.license import LicenseExpression
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from supplychain import __version__
@@ -112,7 +110,13 @@ def write_cyclonedx(sbom: Sbom) -> bytes:
 
 
 def validate_cyclonedx(data: bytes) -> None:
-    """Raise ``InvalidInputError`` unless ``data`` passes the CycloneDX 1.6 JSON schema."""
+    """Raise ``InvalidInputError`` unless ``data`` passes the CycloneDX 1.6 JSON schema.
+
+    The validator (jsonschema and the bundled schemas) is imported here, not at module top:
+    it costs over a second that writing a document does not need."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(data.decode("utf-8"))
     if error is not None:
         raise InvalidInputError(f"not valid CycloneDX 1.6: {error}", subject="cyclonedx")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
+from supplychain._internal.tarstream import Kind
 from supplychain.catalog.base import Finding
 from supplychain.catalog.fileview import (
     MAX_LINK_HOPS,
@@ -28,7 +29,6 @@ from supplychain.catalog.fileview import (
     parent,
 )
 from supplychain.catalog.layers.index import Content, LayerIndex, Record
-from supplychain.catalog.layers.tarstream import Kind
 from supplychain.errors import LimitExceededError, UnsupportedError
 
 
@@ -237,6 +237,21 @@ class SquashedView:
                 if child.kind is Kind.DIR:
                     stack.append((path, child))
                 else:
+                    yield path
+
+    def captured_paths(self) -> Iterator[str]:
+        """Regular files whose content was captured while streaming, in ``paths()`` order:
+        catalogers that probe by content read only these instead of trying every file."""
+        stack: list[tuple[str, Node]] = [("", self._root)]
+        while stack:
+            prefix, node = stack.pop()
+            assert node.children is not None
+            for name in sorted(node.children, reverse=True):
+                child = node.children[name]
+                path = f"{prefix}/{name}" if prefix else name
+                if child.kind is Kind.DIR:
+                    stack.append((path, child))
+                elif child.kind is Kind.FILE and child.content is not None:
                     yield path
 
     def glob(self, pattern: str) -> Iterator[str]:
