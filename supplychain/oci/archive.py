@@ -1,9 +1,10 @@
 """Images packed in tar files, read in place: ``docker save`` archives and OCI archives.
 
-Nothing is extracted. A small header scanner of our own indexes the archive (member name →
-offset and size) without reading any member's content, with the caps of SECURITY.md §4.2
-checked before a header record is read (a stock ``tarfile`` reads PAX and GNU long-name records
-whole, whatever they claim). A member is then read as a byte range of the archive file.
+Nothing is extracted. The shared tar header reader (supplychain/_internal/tarstream.py, the
+one the layer scanner uses) indexes the archive (member name → offset and size) without reading
+any member's content, with the caps of SECURITY.md §4.2 checked before a header record is read
+(a stock ``tarfile`` reads PAX and GNU long-name records whole, whatever they claim). A member
+is then read as a byte range of the archive file.
 
 Two layouts exist inside such a tar:
 
@@ -24,10 +25,12 @@ import hashlib
 import io
 import os
 import posixpath
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from supplychain._internal import strictjson
+from supplychain._internal.tarstream import Kind, TarEntry, TarLimits, iter_entries
 from supplychain.errors import (
     IntegrityError,
     InvalidInputError,
@@ -48,7 +51,6 @@ from supplychain.oci.source import (
     SourceSpec,
 )
 
-BLOCK = 512
 MAX_MEMBERS = 1_000_000
 MAX_NAME = 4096
 MAX_EXTENDED_HEADER = 1024 * 1024
@@ -66,23 +68,6 @@ class Member:
     target: str = ""
 
 
-def _octal(field: bytes, what: str) -> int:
-    if field and field[0] & 0x80:  # GNU base-256 for big numbers
-        value = int.from_bytes(field[1:], "big")
-        return value
-    text = field.replace(b"\0", b" ").strip()
-    if not text:
-        return 0
-    try:
-        return int(text, 8)
-    except ValueError as exc:
-        raise InvalidInputError("malformed tar header number", subject=what) from exc
-
-
-def _cstr(field: bytes) -> str:
-    return field.split(b"\0", 1)[0].decode("utf-8", errors="surrogateescape")
-
-
 def _normalise(name: str) -> str:
     name = name.lstrip("/")
     while name.startswith("./"):
@@ -90,98 +75,66 @@ def _normalise(name: str) -> str:
     return posixpath.normpath(name) if name else ""
 
 
-def _parse_pax(data: bytes, what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    pos = 0
-    while pos < len(data):
-        space = data.find(b" ", pos)
-        if space < 0:
-            break
-        try:
-            length = int(data[pos:space])
-        except ValueError as exc:
-            raise InvalidInputError("malformed PAX header", subject=what) from exc
-        if length <= 0 or pos + length > len(data):
-            raise InvalidInputError("malformed PAX header record length", subject=what)
-        record = data[space + 1 : pos + length - 1]
-        key, _, value = record.partition(b"=")
-        out[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
-        pos += length
-    return out
+class _SeekingSource:
+    """The archive file as a tar reader's source: headers are read, member data is seeked over
+    (never read), and a skip past the end of the file reports the shortfall."""
+
+    def __init__(self, handle: BinaryIO, file_size: int) -> None:
+        self._handle = handle
+        self._file_size = file_size
+
+    def read(self, size: int) -> bytes:
+        return self._handle.read(size)
+
+    def skip(self, size: int) -> int:
+        here = self._handle.tell()
+        passed = max(0, min(size, self._file_size - here))
+        self._handle.seek(here + passed)
+        return passed
 
 
 def index_tar(path: str, *, what: str) -> dict[str, Member]:
-    """Member name → Member for every entry of the tar at ``path``; content is never read."""
+    """Member name → Member for every entry of the tar at ``path``; content is never read.
+
+    Headers go through the shared reader (supplychain/_internal/tarstream.py), so archives get
+    the same bounds as layers: extended records capped before they are read, checksums,
+    base-256 sizes, an entry cap. On top, an archive member must lie inside the file, and its
+    name must be usable as a lookup key (no NUL, at most ``MAX_NAME`` bytes).
+    """
     members: dict[str, Member] = {}
     with open(path, "rb") as handle:
         file_size = os.fstat(handle.fileno()).st_size
-        offset = 0
-        pending: dict[str, str] = {}
-        count = 0
-        while True:
-            handle.seek(offset)
-            header = handle.read(BLOCK)
-            if len(header) < BLOCK or header == b"\0" * BLOCK:
-                break
-            count += 1
-            if count > MAX_MEMBERS:
-                raise LimitExceededError(f"more than {MAX_MEMBERS} tar entries", subject=what)
-            stored = _octal(header[148:156], what)
-            computed = sum(header[:148]) + 8 * 32 + sum(header[156:])
-            if stored != computed:
-                raise InvalidInputError(f"bad tar header checksum at offset {offset}", subject=what)
-            size = _octal(header[124:136], what)
-            typeflag = header[156:157]
-            data_offset = offset + BLOCK
-            if size < 0 or data_offset + size > file_size:
-                raise InvalidInputError(
-                    f"tar entry at offset {offset} runs past the end of the file", subject=what
-                )
-            next_offset = data_offset + (size + BLOCK - 1) // BLOCK * BLOCK
-            if typeflag in (b"x", b"g", b"L", b"K"):
-                if size > MAX_EXTENDED_HEADER:
-                    raise LimitExceededError(
-                        f"extended tar header of {size} bytes, over {MAX_EXTENDED_HEADER}",
-                        subject=what,
-                    )
-                data = handle.read(size)
-                if typeflag == b"x":
-                    pending.update(_parse_pax(data, what))
-                elif typeflag == b"L":
-                    pending["path"] = _cstr(data)
-                elif typeflag == b"K":
-                    pending["linkpath"] = _cstr(data)
-                offset = next_offset
-                continue
-            name = _cstr(header[0:100])
-            prefix = _cstr(header[345:500]) if header[257:262] == b"ustar" else ""
-            if prefix:
-                name = f"{prefix}/{name}"
-            name = pending.get("path", name)
-            link = pending.get("linkpath", _cstr(header[157:257]))
-            if "size" in pending:
-                try:
-                    size = int(pending["size"])
-                except ValueError as exc:
-                    raise InvalidInputError("malformed PAX size", subject=what) from exc
-                if data_offset + size > file_size:
-                    raise InvalidInputError("tar entry runs past the end", subject=what)
-                next_offset = data_offset + (size + BLOCK - 1) // BLOCK * BLOCK
-            pending = {}
-            if len(name) > MAX_NAME or "\0" in name:
-                raise InvalidInputError("tar entry name too long or malformed", subject=what)
-            key = _normalise(name)
-            if typeflag in (b"0", b"\0", b"7"):
-                members[key] = Member(key, data_offset, size, "file")
-            elif typeflag == b"2":
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(key), link))
-                members[key] = Member(key, data_offset, 0, "link", target.lstrip("/"))
-            elif typeflag == b"1":
-                members[key] = Member(key, data_offset, 0, "link", _normalise(link))
-            else:
-                members[key] = Member(key, data_offset, size, "other")
-            offset = next_offset
+        limits = TarLimits(
+            entries=MAX_MEMBERS,
+            extended_header=MAX_EXTENDED_HEADER,
+            path_bytes=MAX_NAME,
+            # The file itself bounds a member; _add_member says "past the end" when it does not.
+            member_bytes=sys.maxsize,
+        )
+        source = _SeekingSource(handle, file_size)
+        for entry, _data in iter_entries(source, what=what, limits=limits):
+            _add_member(members, entry, file_size, what)
     return members
+
+
+def _add_member(members: dict[str, Member], entry: TarEntry, file_size: int, what: str) -> None:
+    if entry.offset + entry.size > file_size:
+        raise InvalidInputError(
+            f"tar entry at offset {entry.offset} runs past the end of the file", subject=what
+        )
+    name = entry.name
+    if len(name.encode("utf-8", errors="replace")) > MAX_NAME or "\0" in name:
+        raise InvalidInputError("tar entry name too long or malformed", subject=what)
+    key = _normalise(name)
+    if entry.kind is Kind.FILE:
+        members[key] = Member(key, entry.offset, entry.size, "file")
+    elif entry.kind is Kind.SYMLINK:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(key), entry.linkname))
+        members[key] = Member(key, entry.offset, 0, "link", target.lstrip("/"))
+    elif entry.kind is Kind.HARDLINK:
+        members[key] = Member(key, entry.offset, 0, "link", _normalise(entry.linkname))
+    else:
+        members[key] = Member(key, entry.offset, entry.size, "other")
 
 
 class _RangeReader(io.RawIOBase):

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from supplychain._internal.tarstream import Kind
 from supplychain.catalog.base import Finding
 from supplychain.catalog.layers.index import Content, LayerIndex, Record
 from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.catalog.layers.spool import Spool
-from supplychain.catalog.layers.tarstream import Kind
 from supplychain.model import Digest
 
 SCHEMA = 1

@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from supplychain._internal.tarstream import Kind
 from supplychain.catalog.base import Finding
-from supplychain.catalog.layers.tarstream import Kind
 
 
 @dataclass(frozen=True)

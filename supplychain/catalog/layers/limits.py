@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supplychain._internal.tarstream import TarLimits
+
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
@@ -30,6 +32,16 @@ class LayerLimits:
     spool: int = 512 * MiB
     # Captured members at least this big live in the spool dir rather than in memory.
     in_memory: int = 1 * MiB
+
+    @property
+    def tar(self) -> TarLimits:
+        """The header caps for the shared tar reader; a member may not outgrow its layer."""
+        return TarLimits(
+            entries=self.entries,
+            extended_header=self.extended_header,
+            path_bytes=self.path_bytes,
+            member_bytes=self.layer_output,
+        )
 
 
 DEFAULT_LAYER_LIMITS = LayerLimits()

@@ -15,11 +15,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from supplychain._internal.tarstream import Kind, MemberData, TarEntry, iter_entries
 from supplychain.catalog.layers.decompress import LayerReader, Readable
 from supplychain.catalog.layers.index import Content, LayerIndex, Record
 from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.catalog.layers.spool import Spool
-from supplychain.catalog.layers.tarstream import Kind, MemberData, TarEntry, iter_entries
 from supplychain.errors import IntegrityError
 from supplychain.model import Digest
 
@@ -208,7 +208,7 @@ def scan_layer(
         hasher=diff_id.hasher() if diff_id is not None else None,
     )
     scanner = _Scanner(capture, spool, limits, label)
-    for entry, data in iter_entries(reader, what=label, limits=limits):
+    for entry, data in iter_entries(reader, what=label, limits=limits.tar):
         scanner.entry(entry, data)
     reader.drain()
     if diff_id is not None and reader.hasher is not None:

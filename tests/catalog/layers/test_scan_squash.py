@@ -12,11 +12,11 @@ from types import ModuleType
 
 import pytest
 
+from supplychain._internal.tarstream import Kind
 from supplychain.catalog.fileview import FileView, LayerRef
 from supplychain.catalog.layers.limits import LayerLimits
 from supplychain.catalog.layers.scan import CaptureSet, normalise_member, scan_layer
 from supplychain.catalog.layers.spool import Spool
-from supplychain.catalog.layers.tarstream import Kind
 from supplychain.errors import IntegrityError, UnsupportedError
 from tests.catalog.layers.helpers import diff_id, scan, squash
 

@@ -8,8 +8,8 @@ from types import ModuleType
 
 import pytest
 
+from supplychain._internal.tarstream import Kind, iter_entries
 from supplychain.catalog.layers.limits import LayerLimits, MiB
-from supplychain.catalog.layers.tarstream import Kind, iter_entries
 from supplychain.errors import InvalidInputError, LimitExceededError
 
 
@@ -31,7 +31,7 @@ class Source:
 
 def _entries(data: bytes, limits: LayerLimits | None = None) -> list[tuple[str, Kind, bytes, str]]:
     out = []
-    kwargs = {"limits": limits} if limits else {}
+    kwargs = {"limits": limits.tar} if limits else {}
     for entry, member in iter_entries(Source(data), what="t", **kwargs):
         out.append((entry.name, entry.kind, member.read(entry.size), entry.linkname))
     return out
@@ -124,3 +124,13 @@ def test_non_utf8_name_is_noted_not_fatal(ml: ModuleType) -> None:
     [(entry, _)] = [(e, m) for e, m in iter_entries(Source(data), what="t")]
     assert entry.name == "caf\ufffd"
     assert entry.notes
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_offsets_are_where_tarfile_puts_the_data(fmt: int) -> None:
+    """The archive indexer seeks to these offsets later: they must be exact."""
+    data = _tarfile_archive(fmt)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        expected = [m.offset_data for m in tar.getmembers()]
+    got = [entry.offset for entry, _ in iter_entries(Source(data), what="t")]
+    assert got == expected

@@ -1,11 +1,18 @@
-"""A streaming tar header reader that bounds every header before reading it.
+"""The one tar header reader: bounds every header before reading it, for layers and archives.
 
 ``tarfile`` reads PAX extended headers and GNU long-name records whole, whatever size they
 claim, and offers extraction helpers whose filters have been bypassed again and again
 (SECURITY.md §4). This reader only parses headers: ustar/GNU/PAX, sizes in octal or base-256,
 header checksums verified, extended records refused over ``extended_header`` bytes *before*
-they are read, entry count capped. Member data is handed to the caller as a bounded reader that
-must be consumed or skipped before the next header is read.
+they are read, entry count capped, a member's declared size capped. Member data is handed to
+the caller as a bounded reader that must be consumed or skipped before the next header is read.
+
+Two readers use it, which is why it lives below both ``oci`` and ``catalog``:
+
+* layer scanning (catalog/layers/scan.py) streams a decompressed layer once, front to back;
+* the archive indexer (oci/archive.py) walks a ``docker save`` / OCI archive on disk without
+  reading member data (its source skips by seeking) and keeps each member's
+  :attr:`TarEntry.offset` for random access later.
 """
 
 from __future__ import annotations
@@ -15,13 +22,33 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.errors import InvalidInputError, LimitExceededError
 
 BLOCK = 512
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+@dataclass(frozen=True)
+class TarLimits:
+    """SECURITY.md §4.2 caps on tar headers; each is checked before the bytes it bounds are read.
+
+    ``path_bytes`` does not stop the stream: an over-long name is noted on the entry, and the
+    caller decides (the layer scanner skips the entry, the archive indexer refuses the file).
+    """
+
+    entries: int = 1_000_000
+    extended_header: int = 1 * MiB
+    path_bytes: int = 4096
+    member_bytes: int = 8 * GiB
+
+
+DEFAULT_TAR_LIMITS = TarLimits()
 
 
 class Source(Protocol):
+    """Where the tar bytes come from; ``skip`` returns how many bytes it really passed over."""
+
     def read(self, size: int) -> bytes: ...
 
     def skip(self, size: int) -> int: ...
@@ -53,12 +80,17 @@ _KINDS = {
 
 @dataclass
 class TarEntry:
-    """One member as the archive states it (``name`` raw, not yet normalised)."""
+    """One member as the archive states it (``name`` raw, not yet normalised).
+
+    ``offset`` is where the member's data starts in the source (bytes from its first header
+    block), so a seekable caller can come back to it later.
+    """
 
     name: str
     kind: Kind
     size: int
     mode: int
+    offset: int = 0
     linkname: str = ""
     typeflag: str = ""
     # Problems with this header that did not stop the stream (bad UTF-8 …).
@@ -163,7 +195,7 @@ def _parse_pax(data: bytes, what: str) -> dict[str, bytes]:
 
 
 def iter_entries(
-    source: Source, *, what: str, limits: LayerLimits = DEFAULT_LAYER_LIMITS
+    source: Source, *, what: str, limits: TarLimits = DEFAULT_TAR_LIMITS
 ) -> Iterator[tuple[TarEntry, MemberData]]:
     """Every member of the tar on ``source``, in archive order.
 
@@ -171,6 +203,7 @@ def iter_entries(
     before the next header. Stops at the end-of-archive marker (or a clean end of stream).
     """
     count = 0
+    position = 0  # bytes of ``source`` consumed so far: every header and member is whole
     pax: dict[str, bytes] = {}
     long_name: bytes | None = None
     long_link: bytes | None = None
@@ -185,7 +218,10 @@ def iter_entries(
         if header.count(0) == BLOCK:
             return
         if not _checksum_ok(header):
-            raise InvalidInputError("tar header checksum mismatch (not a tar?)", subject=what)
+            raise InvalidInputError(
+                f"tar header checksum mismatch at offset {position} (not a tar?)", subject=what
+            )
+        position += BLOCK
         typeflag = header[156:157]
         size = _octal(header[124:136], what)
         if typeflag in (b"x", b"g", b"L", b"K"):
@@ -197,6 +233,7 @@ def iter_entries(
             body = MemberData(source, size, what)
             data = body.read(size)
             body.finish()
+            position += size + (-size) % BLOCK
             if typeflag == b"x":
                 pax.update(_parse_pax(data, what))
             elif typeflag == b"L":
@@ -238,9 +275,9 @@ def iter_entries(
             data_size = size if kind is Kind.HARDLINK else 0
         else:
             data_size = size
-        if data_size > limits.layer_output:
+        if data_size > limits.member_bytes:
             raise LimitExceededError(
-                f"member declares {data_size} bytes, over the {limits.layer_output}-byte "
+                f"member declares {data_size} bytes, over the {limits.member_bytes}-byte "
                 "layer limit",
                 subject=what,
             )
@@ -250,6 +287,7 @@ def iter_entries(
             size=data_size,
             mode=_octal(header[100:108], what) & 0o7777,
             linkname=_text(link_raw, notes) if link_raw else "",
+            offset=position,
             typeflag=typeflag.decode("latin-1"),
             notes=notes,
         )
@@ -258,3 +296,4 @@ def iter_entries(
         data_reader = MemberData(source, data_size, what)
         yield entry, data_reader
         data_reader.finish()
+        position += data_size + (-data_size) % BLOCK
