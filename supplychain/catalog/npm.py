@@ -5,6 +5,11 @@ is not a package). ``dependencies`` are resolved the way Node's ``require`` does
 ``node_modules/<dep>`` walking up from the package's directory, so the edge goes to the copy that
 would really be loaded. ``node_modules/.package-lock.json`` (npm ≥ 7) adds the ``resolved`` URL
 and the ``integrity`` SHA-512 when present.
+
+The application itself — a ``package.json`` outside any ``node_modules`` with a
+``node_modules`` directory beside it — is reported too, as an ``APPLICATION`` package that
+``DEPENDS_ON`` the installed copies of its ``dependencies`` (Trivy reports it; leaving it out
+loses the one package the image exists for).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from supplychain.model.sbom import NONE, Checksum, Purpose, RelType
 _PACKAGE_JSON = re.compile(r"(?:^|/)node_modules/(?:@[^/]+/)?[^/@.][^/]*/package\.json$")
 _LOCKFILE = re.compile(r"(?:^|/)node_modules/\.package-lock\.json$")
 _APP_LOCKFILE = re.compile(r"(?:^|/)package-lock\.json$")
+_APP_MANIFEST = re.compile(r"(?:^|/)package\.json$")
 _LIMIT = 4 * 1024 * 1024
 _LOCK_LIMIT = 64 * 1024 * 1024
 _AUTHOR = re.compile(r"^\s*([^<(]+?)\s*(?:<([^>]+)>)?\s*(?:\(([^)]*)\))?\s*$")
@@ -31,14 +37,17 @@ _AUTHOR = re.compile(r"^\s*([^<(]+?)\s*(?:<([^>]+)>)?\s*(?:\(([^)]*)\))?\s*$")
 
 class NpmCataloger:
     name = "npm"
-    version = "1"
+    version = "2"  # 2: the application's own package.json is captured and reported
     magics: tuple[bytes, ...] = ()
 
     def wants(self, path: str) -> bool:
         return bool(
             _PACKAGE_JSON.search(path)
             or _LOCKFILE.search(path)
-            or (_APP_LOCKFILE.search(path) and "node_modules/" not in path)
+            or (
+                (_APP_LOCKFILE.search(path) or _APP_MANIFEST.search(path))
+                and "node_modules/" not in path
+            )
         )
 
     def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
@@ -80,13 +89,52 @@ class NpmCataloger:
             found[pkg_dir] = ref
             dependencies = data.get("dependencies")
             deps.append((ref, pkg_dir, dependencies if isinstance(dependencies, dict) else None))
-        self._edges(result, found, deps)
+        apps = self._applications(view, result, found)
+        self._edges(result, found, deps + apps)
         for path in sorted(p for p in view.paths() if _APP_LOCKFILE.search(p)):
             app_dir = parent(path)
             modules = f"{app_dir}/node_modules" if app_dir else "node_modules"
             if "node_modules/" not in path and not view.is_dir(modules):
                 self._declared(view, result, path)
         return result
+
+    def _applications(
+        self, view: FileView, result: CatalogResult, found: dict[str, str]
+    ) -> list[tuple[str, str, dict[str, Any] | None]]:
+        """Each app root: a ``package.json`` outside ``node_modules`` beside a ``node_modules``
+        directory. Its edges are resolved like a package's, from the app's own directory."""
+        apps = []
+        for path in sorted(view.paths()):
+            if not _APP_MANIFEST.search(path) or "node_modules/" in path:
+                continue
+            app_dir = parent(path)
+            if not view.is_dir(f"{app_dir}/node_modules" if app_dir else "node_modules"):
+                continue
+            data = _load(view, path, _LIMIT, result)
+            if data is None:
+                continue
+            name, version = data.get("name"), data.get("version")
+            if not isinstance(name, str) or not name:
+                result.warn("sbom.bad-metadata", path, "application package.json without name")
+                continue
+            version = version if isinstance(version, str) and version else None
+            pkg = make_package(
+                "npm",
+                name,
+                version,
+                purl=purl.npm(name, version),
+                location=path,
+                view=view,
+                purpose=Purpose.APPLICATION,
+                supplier=_author(data.get("author")),
+                declared=result.declared(_license(data)),
+                homepage=_url(data.get("homepage")),
+                summary=data["description"] if isinstance(data.get("description"), str) else None,
+            )
+            ref = result.add(pkg)
+            dependencies = data.get("dependencies")
+            apps.append((ref, app_dir, dependencies if isinstance(dependencies, dict) else None))
+        return apps
 
     def _edges(
         self,
