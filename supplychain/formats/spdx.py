@@ -7,8 +7,9 @@ API (used by the image SBOM and the Go module SBOM alike)::
     data = write_spdx(sbom, namespace_base="https://sbom.example.com/docs")
 
 Values that come from image metadata (homepage, download location, supplier) are checked against
-the SPDX grammar with spdx-tools' own validators and dropped to NOASSERTION when they do not fit,
-so hostile metadata can make a document less informative but never invalid.
+the SPDX grammar (``spdx_uri``, held to spdx-tools' acceptance by a test) and dropped to
+NOASSERTION when they do not fit, so hostile metadata can make a document less informative but
+never invalid.
 
 Why our own serializer: the spdx-tools writer rewrites licence strings and orders things its own
 way; we need byte-identical output for the same input (SBOM.md §H), so every key is written in a
@@ -25,10 +26,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from spdx_tools.spdx.validation.uri_validators import validate_download_location, validate_url
-
 from supplychain import __version__
 from supplychain.errors import UsageError
+from supplychain.formats.spdx_uri import is_download_location, is_url
 from supplychain.model.sbom import NOASSERTION, NONE, Package, Purpose, RelType, Sbom, slug
 
 DEFAULT_NAMESPACE_BASE = "https://spdx.org/spdxdocs/supplychain"
@@ -133,11 +133,11 @@ def _package(pkg: Package, created: str) -> dict[str, Any]:
     out["supplier"] = _actor(pkg.supplier)
     out["downloadLocation"] = (
         pkg.download_location
-        if pkg.download_location and not validate_download_location(pkg.download_location)
+        if pkg.download_location and is_download_location(pkg.download_location)
         else NOASSERTION
     )
     out["filesAnalyzed"] = False
-    if pkg.homepage and not validate_url(pkg.homepage):
+    if pkg.homepage and is_url(pkg.homepage):
         out["homepage"] = pkg.homepage
     if pkg.checksums:
         out["checksums"] = [
