@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -47,30 +47,13 @@ CHUNK = 64 * 1024
 USER_AGENT = "supplychain (+https://github.com/supplychain)"
 
 
-class HttpLimits(Protocol):
-    """The bounds this module needs; ``supplychain.oci.limits.Limits`` provides them."""
-
-    @property
-    def connect_timeout(self) -> float: ...
-    @property
-    def read_timeout(self) -> float: ...
-    @property
-    def request_deadline(self) -> float: ...
-    @property
-    def retries(self) -> int: ...
-    @property
-    def backoff_initial(self) -> float: ...
-    @property
-    def backoff_max(self) -> float: ...
-    @property
-    def retry_after_max(self) -> float: ...
-    @property
-    def redirects(self) -> int: ...
-
-
 @dataclass(frozen=True)
-class DefaultHttpLimits:
-    """docs/security.md §3 defaults, for callers outside the OCI layer."""
+class HttpLimits:
+    """The time, retry and redirect bounds of every HTTP call (docs/security.md §3).
+
+    This is their one home: ``supplychain.oci.limits.Limits`` extends it with the size caps of
+    registry objects, and callers outside the OCI layer use it as it is.
+    """
 
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
@@ -171,7 +154,7 @@ class HttpClient:
     ``sleep`` and ``clock`` exist so tests can prove "fails without sleeping".
     """
 
-    limits: HttpLimits = field(default_factory=DefaultHttpLimits)
+    limits: HttpLimits = field(default_factory=HttpLimits)
     insecure_hosts: frozenset[str] = frozenset()
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supplychain._internal.http import HttpLimits
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
 
 @dataclass(frozen=True)
-class Limits:
+class Limits(HttpLimits):
+    """Size and count caps of registry objects, plus the HTTP bounds (timeouts, retries,
+    redirects) inherited from :class:`~supplychain._internal.http.HttpLimits`."""
+
     manifest_read: int = 8 * MiB
     manifest_write: int = 4 * MiB
     signature_layers: int = 1000
@@ -28,14 +33,6 @@ class Limits:
     referrers_opened: int = 100
     config_blob: int = 8 * MiB
     layer_blob: int = 8 * GiB
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    request_deadline: float = 120.0
-    retries: int = 3
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    retry_after_max: float = 60.0
-    redirects: int = 5
 
 
 DEFAULT_LIMITS = Limits()

@@ -109,3 +109,17 @@ def test_loopback_never_uses_environment_proxy(monkeypatch: pytest.MonkeyPatch) 
 
 def test_bodies_are_requested_without_transfer_encoding() -> None:
     assert HttpClient().session.headers["Accept-Encoding"] == "identity"
+
+
+def test_http_bounds_have_one_home() -> None:
+    """The registry's limits are the HTTP bounds plus size caps, not a second copy of them."""
+    from dataclasses import fields
+
+    from supplychain._internal.http import HttpLimits
+    from supplychain.oci.limits import DEFAULT_LIMITS, Limits
+
+    assert issubclass(Limits, HttpLimits)
+    http_defaults = HttpClient().limits
+    for spec in fields(HttpLimits):
+        assert getattr(DEFAULT_LIMITS, spec.name) == getattr(http_defaults, spec.name)
+    assert Limits(retries=1).retries == 1
