@@ -52,8 +52,20 @@ class NpmCataloger:
 
     def catalog(self, view: FileView, distro: Distro | None = None) -> CatalogResult:
         result = CatalogResult()
-        manifests = sorted(p for p in view.paths() if _PACKAGE_JSON.search(p))
-        locks = self._lockfiles(view, result)
+        # One walk of the view (it can hold tens of thousands of paths), split by kind.
+        manifests, lockfiles, app_manifests, app_locks = [], [], [], []
+        for p in view.paths():
+            if p.endswith("package.json"):
+                if _PACKAGE_JSON.search(p):
+                    manifests.append(p)
+                elif "node_modules/" not in p and _APP_MANIFEST.search(p):
+                    app_manifests.append(p)
+            elif _LOCKFILE.search(p):
+                lockfiles.append(p)
+            elif _APP_LOCKFILE.search(p):
+                app_locks.append(p)
+        manifests.sort()
+        locks = self._lockfiles(view, result, sorted(lockfiles))
         found: dict[str, str] = {}  # package dir → ref
         deps: list[tuple[str, str, dict[str, Any] | None]] = []
         for path in manifests:
@@ -89,9 +101,9 @@ class NpmCataloger:
             found[pkg_dir] = ref
             dependencies = data.get("dependencies")
             deps.append((ref, pkg_dir, dependencies if isinstance(dependencies, dict) else None))
-        apps = self._applications(view, result, found)
+        apps = self._applications(view, result, sorted(app_manifests))
         self._edges(result, found, deps + apps)
-        for path in sorted(p for p in view.paths() if _APP_LOCKFILE.search(p)):
+        for path in sorted(app_locks):
             app_dir = parent(path)
             modules = f"{app_dir}/node_modules" if app_dir else "node_modules"
             if "node_modules/" not in path and not view.is_dir(modules):
@@ -99,14 +111,12 @@ class NpmCataloger:
         return result
 
     def _applications(
-        self, view: FileView, result: CatalogResult, found: dict[str, str]
+        self, view: FileView, result: CatalogResult, manifests: list[str]
     ) -> list[tuple[str, str, dict[str, Any] | None]]:
         """Each app root: a ``package.json`` outside ``node_modules`` beside a ``node_modules``
         directory. Its edges are resolved like a package's, from the app's own directory."""
         apps = []
-        for path in sorted(view.paths()):
-            if not _APP_MANIFEST.search(path) or "node_modules/" in path:
-                continue
+        for path in manifests:
             app_dir = parent(path)
             if not view.is_dir(f"{app_dir}/node_modules" if app_dir else "node_modules"):
                 continue
@@ -195,10 +205,12 @@ class NpmCataloger:
             )
         self._edges(result, found, deps)
 
-    def _lockfiles(self, view: FileView, result: CatalogResult) -> dict[str, dict[str, Any]]:
+    def _lockfiles(
+        self, view: FileView, result: CatalogResult, paths: list[str]
+    ) -> dict[str, dict[str, Any]]:
         """Package dir → its entry in the hidden lockfile npm keeps in ``node_modules``."""
         entries: dict[str, dict[str, Any]] = {}
-        for path in sorted(p for p in view.paths() if _LOCKFILE.search(p)):
+        for path in paths:
             data = _load(view, path, _LOCK_LIMIT, result)
             packages = data.get("packages") if data else None
             if not isinstance(packages, dict):
