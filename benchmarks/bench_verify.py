@@ -4,9 +4,12 @@
 Starts the real CNCF registry (Debian ``docker-registry``) on 127.0.0.1, pushes 200 tiny
 images over 20 repositories, signs each with one ECDSA P-256 key (the default cosign v3
 referrer layout, which on this registry also writes the fallback index; with ``--legacy``
-the ``.sig`` tag layout instead), then verifies every image exactly as ``supplychain verify``
-does: resolve the tag once, GET the manifest by digest, discover referrers, fetch the
-referrer manifest and bundle by digest, verify the signature and the subject binding.
+the ``.sig`` tag layout instead), then verifies every image exactly as
+``supplychain verify IMAGE --policy policies/verify-key-offline.yaml`` does (the shipped
+example policy, with the benchmark's public key as ``keys/release.pub``; key signatures are
+offline, and a policy file is the only way to waive the transparency log for them): resolve
+the tag once, GET the manifest by digest, discover referrers, fetch the referrer manifest and
+bundle by digest, verify the signature and the subject binding, apply the rule.
 
 Printed, from the same run:
 
@@ -38,10 +41,11 @@ sys.path.insert(0, str(ROOT))
 from supplychain.oci.reference import ImageRef  # noqa: E402
 from supplychain.oci.registry import RegistryClient  # noqa: E402
 from supplychain.signing import keys  # noqa: E402
-from supplychain.store.authority import KeySigner, KeyVerifier  # noqa: E402
+from supplychain.signing.policy import load_policy  # noqa: E402
+from supplychain.store.authority import KeySigner  # noqa: E402
 from supplychain.store.client import RegistryStore  # noqa: E402
+from supplychain.store.policy_check import verify_with_policy  # noqa: E402
 from supplychain.store.sign import sign_image  # noqa: E402
-from supplychain.store.verify import verify_image  # noqa: E402
 from tests.fixtures.registry import push_tiny_image, start_registry  # noqa: E402
 
 CONFORMANCE = ROOT.parent / "shared" / "conformance" / "bundle-verify"
@@ -50,6 +54,7 @@ PEER_IDENTITY = (
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
 PEER_ISSUER = "https://token.actions.githubusercontent.com"
+OFFLINE_POLICY = ROOT / "policies" / "verify-key-offline.yaml"
 
 
 def _count_requests(client: RegistryClient) -> list[int]:
@@ -87,11 +92,14 @@ def ours(images: int, legacy: bool) -> tuple[float, float, int]:
         client = RegistryClient(server.host)
         counter = _count_requests(client)
         store = RegistryStore(client)
-        verifier = KeyVerifier(key.public_key, require_tlog=False)
+        (work / "keys").mkdir()
+        (work / "keys" / "release.pub").write_bytes(key.public_key.pem)
+        (work / OFFLINE_POLICY.name).write_bytes(OFFLINE_POLICY.read_bytes())
+        policy = load_policy(work / OFFLINE_POLICY.name)
         started = time.perf_counter()
         for ref in refs:
-            verdict = verify_image(store, ref, verifier)
-            assert verdict.accepted, ref
+            decision = verify_with_policy(store, ref, policy).decision
+            assert decision.allowed and decision.signatures and decision.relaxations, ref
         elapsed = time.perf_counter() - started
         client.close()
         return images / elapsed, counter[0] / images, images
@@ -157,7 +165,7 @@ def main() -> None:
 
     rate, round_trips, n = ours(args.images, args.legacy)
     layout = "legacy .sig tag" if args.legacy else "v3 bundle referrer + fallback index"
-    print(f"supplychain verify ({layout}), {n} images on a local docker-registry:")
+    print(f"supplychain verify --policy {OFFLINE_POLICY.name} ({layout}), {n} images:")
     print(f"  {rate:8.1f} images/s   {round_trips:5.2f} HTTP round trips per image")
     cli = peer_cli(args.peer_cli_runs)
     api = peer_api(args.images)

@@ -8,23 +8,29 @@ an existing file is never overwritten without ``--force``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from supplychain._internal.fileio import atomic_write_bytes, read_bounded
 from supplychain.cli.context import SETTINGS
 from supplychain.cli.main import cli
-from supplychain.errors import UsageError
+from supplychain.errors import Error, UsageError
 from supplychain.model.digest import Digest
 from supplychain.signing import keys, sign, trustroot, verify
 from supplychain.signing.bundle import MAX_BUNDLE_BYTES
 from supplychain.signing.identity import Identity
+from supplychain.signing.policy import BundleCandidate, Policy, evaluate, load_policy
+from supplychain.store.authority import require_log_entry
 
 PASSWORD_ENV = ("SUPPLYCHAIN_PASSWORD", "COSIGN_PASSWORD")
 _DIGEST_ARG = re.compile(r"sha256:[0-9a-f]{64}")
@@ -184,6 +190,111 @@ def authority_from_options(
     )
 
 
+def relaxation_line(relaxation: str, policy: str | None) -> str:
+    """How a relaxation reads on stderr: always with the policy file that granted it."""
+    granted = f" by policy {policy}" if policy else ""
+    return f"Relaxed{granted}: {relaxation}"
+
+
+def blob_name(argument: str) -> str:
+    """The name a policy's ``images`` globs are matched against for a blob: the file's base
+    name (``chart-1.0.0.tgz``), or ``sha256:<hex>`` when a digest is given instead of a file.
+
+    The name only selects which rules apply; what is trusted is still decided by the rule's
+    authorities over the signed digest. A name no rule matches is denied.
+    """
+    if _DIGEST_ARG.fullmatch(argument):
+        return argument
+    return Path(argument).name
+
+
+@dataclass(frozen=True)
+class BlobOutcome:
+    """One verified (or, in warn mode, would-be-denied) blob, rendered the same way whether
+    the authority came from flags or from a policy file."""
+
+    digest: Digest
+    accepted: list[tuple[str, verify.Verified]]
+    relaxations: list[str]
+    policy: str | None = None
+    warnings: list[str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.accepted[0][1] if self.accepted else None
+        doc: dict[str, Any] = {
+            "verified": not self.warnings and first is not None,
+            "digest": str(self.digest),
+            "signer": first.signer if first else None,
+            "issuer": first.issuer if first else None,
+            "kind": first.kind if first else None,
+            "predicateType": first.predicate_type if first else None,
+            "tlog": None
+            if first is None or first.tlog is None
+            else {
+                "logIndex": first.tlog.log_index,
+                "integratedTime": first.tlog.integrated_time,
+            },
+            "authorities": [name for name, _ in self.accepted],
+            "relaxations": self.relaxations,
+            "policy": self.policy,
+        }
+        if self.warnings:
+            doc["warnings"] = self.warnings
+        return doc
+
+    def print_text(self) -> None:
+        for name, result in self.accepted:
+            issuer = f" (issuer {result.issuer})" if result.issuer else ""
+            by = f" [authority {name}]" if self.policy else ""
+            click.echo(f"Verified OK: {result.digest} signed by {result.signer}{issuer}{by}")
+        # Relaxations and warnings are printed even with --quiet (SECURITY R1).
+        for relaxation in self.relaxations:
+            click.echo(relaxation_line(relaxation, self.policy), err=True)
+        for warning in self.warnings or []:
+            click.echo(f"warning: policy in warn mode would deny: {warning}", err=True)
+
+
+def _verify_blob_with_flags(
+    raw: bytes,
+    digest: Digest,
+    *,
+    bundle_path: str,
+    authority: verify.Authority,
+    trust: trustroot.TrustedRoot | None,
+) -> BlobOutcome:
+    """``--key`` always needs a log entry (no flag waives it: SECURITY R1)."""
+    what = f"bundle {bundle_path}"
+    result = verify.verify_bundle(
+        raw,
+        digest,
+        authority,
+        expect=verify.ANY_PREDICATE,
+        trust=trust,
+        require_tlog=False,
+        what=what,
+    )
+    if isinstance(authority, verify.KeyAuthority):
+        require_log_entry(result, what)
+    return BlobOutcome(digest, [(authority_label(authority), result)], list(result.relaxations))
+
+
+def authority_label(authority: verify.Authority) -> str:
+    return authority.name if isinstance(authority, verify.KeyAuthority) else "identity"
+
+
+def _verify_blob_with_policy(
+    raw: bytes, digest: Digest, *, bundle_path: str, name: str, policy: Policy
+) -> BlobOutcome:
+    """Every rule whose glob matches ``name`` must be satisfied by the one bundle."""
+    candidate = BundleCandidate(raw, origin=f"bundle {bundle_path}")
+    decision = evaluate(policy, name, digest, [candidate], signature_type=verify.ANY_PREDICATE)
+    decision.raise_if_denied()
+    warnings = None if decision.allowed else list(decision.reasons)
+    return BlobOutcome(
+        digest, list(decision.signatures), list(decision.relaxations), policy.source, warnings
+    )
+
+
 @cli.command("verify-blob")
 @click.argument("file")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False))
@@ -202,10 +313,11 @@ def authority_from_options(
     help="Sigstore trusted_root.json (default: the public-good root).",
 )
 @click.option(
-    "--tlog-optional",
-    is_flag=True,
-    help="Accept a key signature without a transparency-log entry (printed as a "
-    "relaxation; an entry that is present is always verified).",
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy file; its images globs match the file's base name (or sha256:HEX). The only "
+    "place a transparency-log requirement can be waived.",
 )
 @click.option("--output", "output", type=click.Choice(["text", "json"]), default="text")
 def verify_blob(
@@ -217,47 +329,46 @@ def verify_blob(
     issuer: str | None,
     issuer_regexp: str | None,
     trusted_root: str | None,
-    tlog_optional: bool,
+    policy_path: str | None,
     output: str,
 ) -> None:
     """Verify FILE (or sha256:HEX) against a Sigstore bundle; exit 0 only when it is signed.
 
-    Prints the verified digest and signer. Exit 1: rejected; 2: usage; 3: could not check.
+    Prints the verified digest and signer. A key signature needs a transparency-log entry
+    unless --policy waives it for that key. Exit 1: rejected; 2: usage; 3: could not check.
     """
-    authority = authority_from_options(key_path, identity, identity_regexp, issuer, issuer_regexp)
-    trust = trustroot.load_file(trusted_root) if trusted_root else None
+    flags = (key_path, identity, identity_regexp, issuer, issuer_regexp, trusted_root)
+    if policy_path is not None and any(v is not None for v in flags):
+        raise UsageError(
+            "--policy cannot be combined with --key, --trusted-root or certificate flags",
+            hint="put authorities and the trusted root in the policy file",
+        )
+    # Usage problems (flags, the policy file, the trusted root) come before any file is read.
+    judge: Callable[[bytes, Digest], BlobOutcome]
+    if policy_path is not None:
+        policy = load_policy(policy_path)
+        name = blob_name(file)
+        judge = functools.partial(
+            _verify_blob_with_policy, bundle_path=bundle_path, name=name, policy=policy
+        )
+    else:
+        authority = authority_from_options(
+            key_path, identity, identity_regexp, issuer, issuer_regexp
+        )
+        trust = trustroot.load_file(trusted_root) if trusted_root else None
+        judge = functools.partial(
+            _verify_blob_with_flags, bundle_path=bundle_path, authority=authority, trust=trust
+        )
     digest = artifact_digest(file)
     raw = read_bounded(bundle_path, limit=MAX_BUNDLE_BYTES, what=f"bundle {bundle_path}")
-    result = verify.verify_bundle(
-        raw,
-        digest,
-        authority,
-        expect=verify.ANY_PREDICATE,
-        trust=trust,
-        require_tlog=not tlog_optional,
-        what=f"bundle {bundle_path}",
-    )
+    try:
+        outcome = judge(raw, digest)
+    except Error as exc:
+        if output == "json":
+            doc = {"digest": str(digest), "verified": False, "error": exc.diagnostics()}
+            click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        raise
     if output == "json":
-        doc = {
-            "verified": True,
-            "digest": str(result.digest),
-            "signer": result.signer,
-            "issuer": result.issuer,
-            "kind": result.kind,
-            "predicateType": result.predicate_type,
-            "tlog": None
-            if result.tlog is None
-            else {
-                "logIndex": result.tlog.log_index,
-                "integratedTime": result.tlog.integrated_time,
-            },
-            "relaxations": list(result.relaxations),
-        }
-        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True))
         return
-    click.echo(
-        f"Verified OK: {result.digest} signed by {result.signer}"
-        + (f" (issuer {result.issuer})" if result.issuer else "")
-    )
-    for relaxation in result.relaxations:
-        click.echo(f"relaxation: {relaxation}", err=True)
+    outcome.print_text()

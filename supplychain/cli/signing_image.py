@@ -22,7 +22,7 @@ from supplychain._internal import strictjson
 from supplychain._internal.fileio import atomic_write_bytes, read_bounded
 from supplychain.cli.context import SETTINGS
 from supplychain.cli.main import cli
-from supplychain.cli.signing_blob import read_password
+from supplychain.cli.signing_blob import read_password, relaxation_line
 from supplychain.errors import Error, InvalidInputError, PolicyError, UsageError
 from supplychain.oci.limits import DEFAULT_LIMITS
 from supplychain.oci.reference import ImageRef
@@ -205,21 +205,19 @@ def attest_command(
 
 
 def _verifier(
-    key_path: str | None,
-    identity: Identity | None,
-    trusted_root: str | None,
-    tlog_optional: bool,
+    key_path: str | None, identity: Identity | None, trusted_root: str | None
 ) -> EvidenceVerifier:
-    """Exactly one kind of authority; the kind fixes which material is accepted (class H)."""
+    """Exactly one kind of authority; the kind fixes which material is accepted (class H).
+
+    ``--key`` always requires a transparency-log entry: there is deliberately no flag to waive
+    it (SECURITY R1). Offline key signatures are accepted only under a policy file whose key
+    authority says ``transparencyLog: {required: false}``, and the waiver is then reported.
+    """
     if key_path is not None and identity is not None:
         raise UsageError("give either --key or a certificate identity, not both")
     if key_path is not None:
-        return authority.key_verifier(
-            key_path, require_tlog=not tlog_optional, trusted_root=trusted_root
-        )
+        return authority.key_verifier(key_path, require_tlog=True, trusted_root=trusted_root)
     if identity is not None:
-        if tlog_optional:
-            raise UsageError("--tlog-optional applies to --key only; keyless always needs the log")
         return authority.keyless_verifier(identity, trusted_root)
     raise UsageError(
         "no authority given",
@@ -281,6 +279,8 @@ class Outcome:
     predicate: Any = None
     warnings: list[str] | None = None
     """Set only by a policy in ``mode: warn`` that would have denied: exit 0, not verified."""
+    policy: str | None = None
+    """The policy file that decided (and that granted any relaxation)."""
 
     def to_json(self, key: str) -> dict[str, Any]:
         doc = {
@@ -290,16 +290,19 @@ class Outcome:
             key: self.items,
             "rejected": self.rejected,
             "relaxations": self.relaxations,
+            "policy": self.policy,
         }
         if self.warnings:
             doc["warnings"] = self.warnings
         return doc
 
     def note_relaxations_and_warnings(self) -> None:
+        """Relaxations and warn-mode denials go to stderr even with --quiet: a weakened check
+        must never pass silently (SECURITY R1)."""
         for relaxation in self.relaxations:
-            _note(f"Relaxed: {relaxation}")
+            click.echo(relaxation_line(relaxation, self.policy), err=True)
         for warning in self.warnings or []:
-            _note(f"warning: policy in warn mode would deny: {warning}")
+            click.echo(f"warning: policy in warn mode would deny: {warning}", err=True)
 
 
 def _from_verdict(verdict: ImageVerdict, with_predicate: bool) -> Outcome:
@@ -319,7 +322,7 @@ def _from_verdict(verdict: ImageVerdict, with_predicate: bool) -> Outcome:
     return Outcome(verdict.image, str(verdict.digest), items, rejected, [], predicate)
 
 
-def _from_policy(verdict: PolicyVerdict, predicate_type: str | None) -> Outcome:
+def _from_policy(verdict: PolicyVerdict, predicate_type: str | None, policy_source: str) -> Outcome:
     decision = verdict.decision
     chosen = decision.attestations if predicate_type else decision.signatures
     items = [
@@ -348,6 +351,7 @@ def _from_policy(verdict: PolicyVerdict, predicate_type: str | None) -> Outcome:
         list(decision.relaxations),
         predicate,
         warnings,
+        policy_source,
     )
 
 
@@ -362,7 +366,8 @@ def _authority_options(func: Any) -> Any:
                 "--key",
                 "key_path",
                 type=click.Path(dir_okay=False),
-                help="Public key (cosign.pub / PEM); needs a tlog entry unless --tlog-optional.",
+                help="Public key (cosign.pub / PEM). Requires a transparency-log entry; offline "
+                "key signatures need --policy with a tlog waiver instead.",
             ),
             click.option(
                 "--certificate-identity", "identity", help="Exact SAN of the signing certificate."
@@ -381,12 +386,6 @@ def _authority_options(func: Any) -> Any:
                 help="Issuer regex, matched in full (anchored).",
             ),
             click.option(
-                "--tlog-optional",
-                is_flag=True,
-                help="With --key: accept signatures without a transparency-log entry (offline "
-                "key signatures); printed as a relaxation. A present entry is always verified.",
-            ),
-            click.option(
                 "--trusted-root",
                 type=click.Path(dir_okay=False),
                 help="trusted_root.json (default: the public-good root shipped with sigstore).",
@@ -395,7 +394,8 @@ def _authority_options(func: Any) -> Any:
                 "--policy",
                 "policy_path",
                 type=click.Path(dir_okay=False),
-                help="Policy file (YAML, see policies/verify-*.yaml).",
+                help="Policy file (YAML, see policies/verify-*.yaml); the only place a "
+                "transparency-log requirement can be waived.",
             ),
             click.option(
                 "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -414,7 +414,6 @@ def _run_verify(
     key_path: str | None,
     identity: Identity | None,
     trusted_root: str | None,
-    tlog_optional: bool,
     policy_path: str | None,
     output: str,
     insecure_registry: bool,
@@ -423,7 +422,7 @@ def _run_verify(
         ref = ImageRef.parse(image)
         with_predicate = predicate_type is not None
         if policy_path is not None:
-            if key_path or identity or trusted_root or tlog_optional:
+            if key_path or identity or trusted_root:
                 raise UsageError(
                     "--policy cannot be combined with --key, --trusted-root or certificate flags",
                     hint="put authorities and the trusted root in the policy file",
@@ -431,17 +430,14 @@ def _run_verify(
             policy = load_policy(policy_path)
             with _store(ref, insecure_registry) as store:
                 verdict = verify_with_policy(store, ref, policy, attestation_type=predicate_type)
-            return _from_policy(verdict, predicate_type)
-        verifier = _verifier(key_path, identity, trusted_root, tlog_optional)
+            return _from_policy(verdict, predicate_type, policy.source)
+        verifier = _verifier(key_path, identity, trusted_root)
         wanted = Wanted.ATTESTATION if with_predicate else Wanted.SIGNATURE
         with _store(ref, insecure_registry) as store:
             image_verdict = verify_image(
                 store, ref, verifier, wanted=wanted, predicate_type=predicate_type
             )
-        outcome = _from_verdict(image_verdict, with_predicate)
-        if tlog_optional:
-            outcome.relaxations.append("transparency log not required (--tlog-optional)")
-        return outcome
+        return _from_verdict(image_verdict, with_predicate)
     except Error as exc:
         if output == "json":
             _emit_json({"image": image, "verified": False, "error": exc.diagnostics()})
@@ -458,7 +454,6 @@ def verify_command(
     identity_regexp: str | None,
     issuer: str | None,
     issuer_regexp: str | None,
-    tlog_optional: bool,
     trusted_root: str | None,
     policy_path: str | None,
     output: str,
@@ -475,7 +470,6 @@ def verify_command(
         key_path=key_path,
         identity=_identity(identity, identity_regexp, issuer, issuer_regexp),
         trusted_root=trusted_root,
-        tlog_optional=tlog_optional,
         policy_path=policy_path,
         output=output,
         insecure_registry=insecure_registry,
@@ -512,7 +506,6 @@ def verify_attestation_command(
     identity_regexp: str | None,
     issuer: str | None,
     issuer_regexp: str | None,
-    tlog_optional: bool,
     trusted_root: str | None,
     policy_path: str | None,
     output: str,
@@ -529,7 +522,6 @@ def verify_attestation_command(
         key_path=key_path,
         identity=_identity(identity, identity_regexp, issuer, issuer_regexp),
         trusted_root=trusted_root,
-        tlog_optional=tlog_optional,
         policy_path=policy_path,
         output=output,
         insecure_registry=insecure_registry,

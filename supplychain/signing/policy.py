@@ -152,11 +152,15 @@ def evaluate(
     digest: Digest,
     signatures: Sequence[Candidate],
     attestations: Sequence[Candidate] = (),
+    *,
+    signature_type: str | None = intoto.SIGN_PREDICATE,
 ) -> Decision:
     """Verify every candidate against every matching rule and decide.
 
     ``image`` is the repository name the globs match (``registry/path``, no tag or digest).
     A candidate that fails verification under one authority is simply not counted for it.
+    ``signature_type`` is what a signature must sign: the cosign ``sign/v1`` statement for
+    images, ``None`` for blobs (a message signature or any statement about the blob's digest).
     """
     decision = Decision(image, digest, allowed=True, mode=policy.mode)
     try:
@@ -166,7 +170,7 @@ def evaluate(
         decision.reasons.append(exc.message)
         return decision
     for rule in rules:
-        _evaluate_rule(policy, rule, digest, signatures, attestations, decision)
+        _evaluate_rule(policy, rule, digest, signatures, attestations, decision, signature_type)
     return decision
 
 
@@ -177,11 +181,12 @@ def _evaluate_rule(
     signatures: Sequence[Candidate],
     attestations: Sequence[Candidate],
     decision: Decision,
+    signature_type: str | None = intoto.SIGN_PREDICATE,
 ) -> None:
     satisfied: set[str] = set()
     for spec in rule.authorities:
         for candidate in signatures:
-            verified = _try(candidate, digest, spec, intoto.SIGN_PREDICATE, policy.trust)
+            verified = _try(candidate, digest, spec, signature_type, policy.trust)
             if verified is not None:
                 satisfied.add(spec.name)
                 decision.signatures.append((spec.name, verified))
@@ -221,7 +226,7 @@ def _try(
     candidate: Candidate,
     digest: Digest,
     spec: AuthoritySpec,
-    expect: str,
+    expect: str | None,
     trust: trustroot.TrustedRoot | None,
 ) -> Verified | None:
     """Verify one candidate under one authority; a rejection means "not counted"."""

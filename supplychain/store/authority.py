@@ -116,26 +116,52 @@ def key_signer(path: str | os.PathLike[str], password: Callable[[], bytes]) -> K
 # --- verifying ----------------------------------------------------------------------------------
 
 
+TLOG_MISSING = "no transparency-log entry, and key signatures need one"
+TLOG_WAIVER_HINT = (
+    "to accept offline key signatures, waive the log in a policy file: "
+    "'transparencyLog: {required: false}' on the key authority, then --policy FILE "
+    "(example: policies/verify-key-offline.yaml)"
+)
+
+
+def require_log_entry(verified: verifying.Verified, what: str) -> verifying.Verified:
+    """Reject a key signature that carries no transparency-log entry.
+
+    The signing core is asked with the log waived and the requirement is applied here, so the
+    rejection can say how to waive it: the only way is a policy file (SECURITY R1), and a user
+    who meets this error for an offline key signature needs to be told exactly that. An entry
+    that is present has already been verified and bound by the core either way.
+    """
+    if verified.tlog is None:
+        raise VerificationError(TLOG_MISSING, subject=what, hint=TLOG_WAIVER_HINT)
+    return verified
+
+
 @dataclass(frozen=True)
 class KeyVerifier:
-    """Accepts only material signed by ``key``. ``require_tlog`` False is a policy relaxation
-    (our own key signatures are offline and carry no tlog entry)."""
+    """Accepts only material signed by ``key``. ``require_tlog`` False is the library form of a
+    policy waiver (our own key signatures are offline and carry no tlog entry); the CLI never
+    sets it from a flag, only through a policy file."""
 
     key: keys.PublicKey
     require_tlog: bool = True
     trust: trustroot.TrustedRoot | None = None
 
+    def _checked(self, verified: verifying.Verified, what: str) -> SignedStatement:
+        if self.require_tlog:
+            require_log_entry(verified, what)
+        return _statement(verified)
+
     def verify_bundle(self, bundle: bytes, subject: Digest, expect: str) -> SignedStatement:
-        return _statement(
-            verifying.verify_bundle(
-                bundle,
-                subject,
-                verifying.KeyAuthority(self.key),
-                expect=expect,
-                trust=self.trust,
-                require_tlog=self.require_tlog,
-            )
+        verified = verifying.verify_bundle(
+            bundle,
+            subject,
+            verifying.KeyAuthority(self.key),
+            expect=expect,
+            trust=self.trust,
+            require_tlog=False,
         )
+        return self._checked(verified, "bundle")
 
     def verify_envelope(
         self, envelope: bytes, evidence: Evidence, subject: Digest, expect: str
@@ -145,7 +171,7 @@ class KeyVerifier:
             raise VerificationError(
                 "legacy attestations carry no transparency-log evidence we evaluate",
                 subject=evidence.describe(),
-                hint="a policy may waive the tlog for this key",
+                hint=TLOG_WAIVER_HINT,
             )
         return _statement(verified)
 
@@ -155,17 +181,16 @@ class KeyVerifier:
         if evidence.signature is None:
             raise VerificationError("no signature", subject=evidence.describe())
         rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
-        return _statement(
-            verifying.verify_simple_signing(
-                payload,
-                evidence.signature,
-                subject,
-                self.key,
-                rekor_bundle=rekor,
-                trust=self.trust,
-                require_tlog=self.require_tlog,
-            )
+        verified = verifying.verify_simple_signing(
+            payload,
+            evidence.signature,
+            subject,
+            self.key,
+            rekor_bundle=rekor,
+            trust=self.trust,
+            require_tlog=False,
         )
+        return self._checked(verified, "simple-signing signature")
 
 
 @dataclass(frozen=True)

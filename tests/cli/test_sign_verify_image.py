@@ -53,6 +53,8 @@ SPDX = {
     "packages": [],
 }
 CREATED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+OFFLINE_POLICY = Path(__file__).resolve().parents[2] / "policies" / "verify-key-offline.yaml"
+TLOG_WAIVER = "transparencyLog: {required: false}"
 
 
 @dataclass
@@ -62,6 +64,16 @@ class Keys:
     other_public: Path
     key: keys.PrivateKey
     policy: Path
+    other_policy: Path
+
+
+def _offline_policy(directory: Path, public_pem: bytes) -> Path:
+    """The shipped example policy (release key, tlog waived) next to ``keys/release.pub``."""
+    (directory / "keys").mkdir(parents=True)
+    (directory / "keys" / "release.pub").write_bytes(public_pem)
+    policy = directory / OFFLINE_POLICY.name
+    policy.write_bytes(OFFLINE_POLICY.read_bytes())
+    return policy
 
 
 @pytest.fixture
@@ -74,15 +86,10 @@ def key_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Keys:
     public.write_bytes(key.public_key.pem)
     other_public = tmp_path / "other.pub"
     other_public.write_bytes(other.public_key.pem)
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        "apiVersion: supplychain.dev/v1\nkind: VerifyPolicy\nrules:\n"
-        "  - name: local\n    images: ['127.0.0.1:*/**']\n    authorities:\n"
-        "      - name: test-key\n        key: {path: cosign.pub}\n"
-        "        transparencyLog: {required: false}\n"
-    )
+    policy = _offline_policy(tmp_path / "release", key.public_key.pem)
+    other_policy = _offline_policy(tmp_path / "other", other.public_key.pem)
     monkeypatch.setenv("SUPPLYCHAIN_PASSWORD", "correct horse")
-    return Keys(private, public, other_public, key, policy)
+    return Keys(private, public, other_public, key, policy, other_policy)
 
 
 @pytest.fixture
@@ -107,11 +114,23 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def _verify_with_key(
+def _verify_offline(
     capsys: pytest.CaptureFixture[str], image: str, key_files: Keys, *extra: str
 ) -> tuple[int, str, str]:
-    """``verify IMAGE --key cosign.pub --tlog-optional`` (our key signatures are offline)."""
-    return _run(capsys, "verify", image, "--key", str(key_files.public), "--tlog-optional", *extra)
+    """``verify IMAGE --policy verify-key-offline.yaml``: our key signatures are offline, and
+    the policy file is the only way to waive the transparency log for them."""
+    return _run(capsys, "verify", image, "--policy", str(key_files.policy), *extra)
+
+
+def _verify_strict_key(
+    capsys: pytest.CaptureFixture[str], image: str, public: Path
+) -> tuple[int, str, str]:
+    """``verify IMAGE --key cosign.pub``: the log is required, so an offline signature is
+    always rejected; used where the test asserts the attack's own reason, which the signing
+    core reports before it looks at the log."""
+    code, out, err = _run(capsys, "verify", image, "--key", str(public))
+    assert "transparency-log" not in err  # rejected for the attack, not for the missing log
+    return code, out, err
 
 
 def _bounded(action: Callable[[], int]) -> int:
@@ -131,7 +150,7 @@ def _bounded(action: Callable[[], int]) -> int:
 # --- round trips ------------------------------------------------------------------------------
 
 
-def test_sign_then_verify_with_the_key(
+def test_sign_then_verify_under_the_offline_key_policy(
     registry: RegistryServer,
     store: RegistryStore,
     key_files: Keys,
@@ -140,23 +159,20 @@ def test_sign_then_verify_with_the_key(
     tagged, pinned = _image(registry, store, "rt")
     code, out, _ = _run(capsys, "sign", tagged, "--key", str(key_files.private))
     assert (code, out.strip()) == (0, pinned)
-    code, out, err = _verify_with_key(capsys, tagged, key_files)
+    code, out, err = _verify_offline(capsys, tagged, key_files)
     assert (code, out.strip()) == (0, pinned)
-    assert "referrer" in err and "Relaxed: transparency log not required" in err
-    code, out, _ = _run(
-        capsys,
-        "verify",
-        tagged,
-        "--key",
-        str(key_files.public),
-        "--tlog-optional",
-        "--output",
-        "json",
-    )
+    relaxed = f"Relaxed by policy {key_files.policy}: release-key: transparency log not required"
+    assert "authority release-key" in err and relaxed in err
+    # The waiver is reported even with --quiet: a weakened check never passes silently.
+    code, out, err = _run(capsys, "--quiet", "verify", tagged, "--policy", str(key_files.policy))
+    assert (code, out.strip()) == (0, pinned) and relaxed in err
+    code, out, _ = _verify_offline(capsys, tagged, key_files, "--output", "json")
     doc = json.loads(out)
     assert code == 0 and doc["image"] == pinned and doc["verified"] is True
-    assert doc["signatures"][0]["kind"] == "bundle"
+    assert doc["signatures"][0]["signer"] == f"key:{key_files.key.public_key.fingerprint}"
     assert doc["signatures"][0]["predicateType"] == media.SIGN_PREDICATE
+    assert doc["relaxations"] == ["release-key: transparency log not required"]
+    assert doc["policy"] == str(key_files.policy)
 
 
 def test_sign_legacy_then_verify_under_a_policy(
@@ -174,20 +190,56 @@ def test_sign_legacy_then_verify_under_a_policy(
     assert store.manifest_by_tag(repo, legacy_tag(digest, ".sig")) is not None
     code, out, err = _run(capsys, "verify", tagged, "--policy", str(key_files.policy))
     assert (code, out.strip()) == (0, pinned)
-    assert "test-key: transparency log not required" in err
+    assert "release-key: transparency log not required" in err
 
 
-def test_offline_key_signature_needs_an_explicit_tlog_waiver(
+def test_offline_key_signature_needs_a_tlog_waiver_in_a_policy(
     registry: RegistryServer,
     store: RegistryStore,
     key_files: Keys,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    tagged, _ = _image(registry, store, "tlog")
+    """SECURITY R1: ``--key`` alone requires the log; only a policy file can waive it."""
+    tagged, _pinned = _image(registry, store, "tlog")
     assert _run(capsys, "sign", tagged, "--key", str(key_files.private), "--legacy")[0] == 0
-    code, out, err = _run(capsys, "verify", tagged, "--key", str(key_files.public))
-    assert (code, out) == (1, "")
-    assert "transparency-log" in err and "Traceback" not in err
+    predicate = tmp_path / "sbom.json"
+    predicate.write_text(json.dumps(SPDX))
+    attest = ["attest", tagged, "--predicate", str(predicate), "--type", "spdx"]
+    assert _run(capsys, *attest, "--key", str(key_files.private))[0] == 0
+    for command in (["verify", tagged], ["verify-attestation", tagged, "--type", "spdx"]):
+        code, out, err = _run(capsys, *command, "--key", str(key_files.public))
+        assert (code, out) == (1, ""), command
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert "no transparency-log entry" in err
+        assert TLOG_WAIVER in err and "--policy" in err and OFFLINE_POLICY.name in err
+        # The same signature, under the policy that waives the log for this key: accepted.
+        code, out, err = _run(capsys, *command, "--policy", str(key_files.policy))
+        assert code == 0, err
+        assert "release-key: transparency log not required" in err
+    # A policy that keeps the log required for the same key rejects it too.
+    strict = key_files.policy.with_name("strict.yaml")
+    strict.write_text(key_files.policy.read_text().replace(TLOG_WAIVER, "transparencyLog: {}"))
+    assert _run(capsys, "verify", tagged, "--policy", str(strict))[:2] == (1, "")
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-attestation"])
+def test_tlog_optional_flag_no_longer_exists(
+    registry: RegistryServer,
+    store: RegistryStore,
+    key_files: Keys,
+    command: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """There is no command-line switch that weakens the log requirement (SECURITY R1)."""
+    tagged, _ = _image(registry, store, "noflag")
+    assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
+    extra = ["--type", "spdx"] if command == "verify-attestation" else []
+    code, out, err = _run(
+        capsys, command, tagged, *extra, "--key", str(key_files.public), "--tlog-optional"
+    )
+    assert (code, out) == (2, "")
+    assert "No such option" in err and "--tlog-optional" in err
 
 
 def test_wrong_key_is_rejected(
@@ -199,17 +251,13 @@ def test_wrong_key_is_rejected(
     tagged, _ = _image(registry, store, "wrongkey")
     assert _run(capsys, "sign", tagged, "--key", str(key_files.private), "--legacy")[0] == 0
     code, out, err = _run(
-        capsys,
-        "verify",
-        tagged,
-        "--key",
-        str(key_files.other_public),
-        "--tlog-optional",
-        "--output",
-        "json",
+        capsys, "verify", tagged, "--policy", str(key_files.other_policy), "--output", "json"
     )
     assert code == 1
     assert json.loads(out)["verified"] is False
+    assert "0 of 1 required signers" in err
+    code, out, err = _verify_strict_key(capsys, tagged, key_files.other_public)
+    assert (code, out) == (1, "")
     assert "no valid signature" in err
 
 
@@ -236,24 +284,15 @@ def test_attest_spdx_then_verify_attestation_returns_the_predicate(
         "--legacy",
     )
     assert (code, out.strip()) == (0, pinned)
-    code, out, err = _run(
-        capsys,
-        "verify-attestation",
-        tagged,
-        "--type",
-        "spdx",
-        "--key",
-        str(key_files.public),
-        "--tlog-optional",
-    )
-    assert code == 0
-    assert json.loads(out) == SPDX
-    assert pinned in err
     # Under a policy the whole rule applies: the image also needs its signature quorum.
     policy_args = ["--type", "spdx", "--policy", str(key_files.policy)]
     code, _, err = _run(capsys, "verify-attestation", tagged, *policy_args)
     assert code == 1 and "0 of 1 required signers" in err
     assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
+    code, out, err = _run(capsys, "verify-attestation", tagged, *policy_args)
+    assert code == 0
+    assert json.loads(out) == SPDX
+    assert pinned in err and "release-key: transparency log not required" in err
     saved = tmp_path / "verified.json"
     code, out, _ = _run(
         capsys,
@@ -300,11 +339,11 @@ def test_sbom_attestation_alone_is_not_a_signature_nor_provenance(
         )[0]
         == 0
     )
-    key = ["--key", str(key_files.public), "--tlog-optional"]
-    code, out, err = _run(capsys, "verify", tagged, *key)
+    key = ["--policy", str(key_files.policy)]
+    code, out, err = _verify_strict_key(capsys, tagged, key_files.public)
     assert (code, out) == (1, "")
     assert "no valid signature" in err
-    assert _run(capsys, "verify", tagged, "--policy", str(key_files.policy))[:2] == (1, "")
+    assert _run(capsys, "verify", tagged, *key)[:2] == (1, "")
     assert _run(capsys, "verify-attestation", tagged, "--type", "slsaprovenance1", *key)[:2] == (
         1,
         "",
@@ -343,7 +382,7 @@ def test_referrer_of_a_with_a_statement_about_b_is_rejected(
     _tagged_b, pinned_b = _image(registry, store, "cB")
     bundle_b = KeySigner(key_files.key).signature_bundle(Digest.parse(pinned_b.rsplit("@", 1)[1]))
     _attach_referrer(store, ImageRef.parse(tagged_a), bundle_b, media.SIGN_PREDICATE)
-    code, out, err = _verify_with_key(capsys, tagged_a, key_files)
+    code, out, err = _verify_strict_key(capsys, tagged_a, key_files.public)
     assert (code, out) == (1, "")
     assert "does not name" in err
     assert _run(capsys, "verify", tagged_a, "--policy", str(key_files.policy))[0] == 1
@@ -378,7 +417,7 @@ def test_key_policy_given_a_certificate_bundle_is_rejected(
         "tlogEntries": [],
     }
     _attach_referrer(store, ref, json.dumps(bundle).encode(), media.SIGN_PREDICATE)
-    code, out, err = _verify_with_key(capsys, tagged, key_files)
+    code, out, err = _verify_strict_key(capsys, tagged, key_files.public)
     assert (code, out) == (1, "")
     assert "certificate" in err
 
@@ -397,7 +436,7 @@ def test_unsigned_annotation_does_not_make_an_sbom_a_signature(
         subject.digest, "x", intoto.PREDICATE_TYPES["spdx"], SPDX
     )
     _attach_referrer(store, ref, bundle, media.SIGN_PREDICATE)
-    code, _, err = _verify_with_key(capsys, tagged, key_files)
+    code, _, err = _verify_strict_key(capsys, tagged, key_files.public)
     assert code == 1 and "predicateType" in err
 
 
@@ -429,7 +468,7 @@ def test_1001_layer_signature_manifest_exits_1_bounded(
     store.client.put_manifest(
         repo, json.dumps(manifest).encode(), mt.OCI_MANIFEST, tag=legacy_tag(digest, ".sig")
     )
-    args = ["verify", tagged, "--key", str(key_files.public), "--tlog-optional"]
+    args = ["verify", tagged, "--policy", str(key_files.policy)]
     assert _bounded(lambda: run(args)) == 1
     assert "1001 layers" in capsys.readouterr().err
 
@@ -454,7 +493,7 @@ def test_200_mib_signature_layer_is_refused_without_download(
     big = json.dumps(doc).encode()
     store.put_manifest(ref.repository, str(Digest.of(big)), big, mt.OCI_MANIFEST)
     via_proxy = tagged.replace(registry.host, hostile.host)
-    args = ["verify", via_proxy, "--key", str(key_files.public), "--tlog-optional"]
+    args = ["verify", via_proxy, "--policy", str(key_files.policy)]
     assert _bounded(lambda: run(args)) == 1
     assert "209715200" in capsys.readouterr().err
     assert not [seen for seen in hostile.seen if "/blobs/" in seen.path]
@@ -475,7 +514,7 @@ def test_10000_referrers_in_the_fallback_index_exit_1_bounded(
     store.client.put_manifest(
         repo, json.dumps(index).encode(), mt.OCI_INDEX, tag=fallback_tag(digest)
     )
-    args = ["verify", tagged, "--key", str(key_files.public), "--tlog-optional"]
+    args = ["verify", tagged, "--policy", str(key_files.policy)]
     assert _bounded(lambda: run(args)) == 1
     assert "10000" in capsys.readouterr().err
 
@@ -507,9 +546,8 @@ def test_10000_referrers_from_the_referrers_api_exit_1_bounded(
     args = [
         "verify",
         tagged.replace(registry.host, hostile.host),
-        "--key",
-        str(key_files.public),
-        "--tlog-optional",
+        "--policy",
+        str(key_files.policy),
     ]
     assert _bounded(lambda: run(args)) == 1
     assert "more than 1000 referrers" in capsys.readouterr().err
@@ -533,7 +571,7 @@ def test_referrers_api_lists_a_real_signature_and_is_trusted_only_after_verifica
     store.client.delete_manifest(repo, fallback.digest)  # only the API knows about it now
     _referrers_api(hostile, entries)
     via_proxy = tagged.replace(registry.host, hostile.host)
-    code, out, _ = _verify_with_key(capsys, via_proxy, key_files)
+    code, out, _ = _verify_offline(capsys, via_proxy, key_files)
     assert code == 0
     assert out.strip() == pinned.replace(registry.host, hostile.host)
     assert any("/referrers/" in seen.path for seen in hostile.seen)
@@ -550,7 +588,7 @@ def test_referrers_link_loop_and_foreign_link_are_rejected(
     tagged, pinned = _image(registry, store, "link")
     digest = pinned.rsplit("@", 1)[1]
     via_proxy = tagged.replace(registry.host, hostile.host)
-    args = ["verify", via_proxy, "--key", str(key_files.public), "--tlog-optional"]
+    args = ["verify", via_proxy, "--policy", str(key_files.policy)]
     _referrers_api(hostile, [], Link=f'</v2/x/referrers/{digest}>; rel="next"')
     assert _bounded(lambda: run(args)) == 1
     hostile.clear()
@@ -617,7 +655,7 @@ def test_registry_down_exits_3(
     )
 
     image = f"127.0.0.1:{free_port()}/cli/down:v1"
-    code, out, err = _verify_with_key(capsys, image, key_files)
+    code, out, err = _verify_offline(capsys, image, key_files)
     assert (code, out) == (3, "")
     assert "Traceback" not in err
 
@@ -666,8 +704,7 @@ def test_corrupt_legacy_rekor_bundle_annotation_is_a_rejection_not_unsigned(
     store.put_blob(repo, payload)
     store.put_blob(repo, config)
     store.client.put_manifest(repo, manifest, mt.OCI_MANIFEST, tag=legacy_tag(digest, ".sig"))
-    key = ["--key", str(key_files.public), "--tlog-optional"]
-    code, out, err = _run(capsys, "verify", tagged, *key)
+    code, out, err = _verify_strict_key(capsys, tagged, key_files.public)
     assert (code, out) == (1, "")
     assert "rekor bundle" in err and "not valid JSON" in err
     assert _run(capsys, "verify", tagged, "--policy", str(key_files.policy))[:2] == (1, "")
@@ -707,7 +744,7 @@ def test_signed_index_does_not_cover_an_unlisted_platform_manifest(
     repo = registry.repo("cli")
     index, _children = push_tiny_index(store.client, repo, tag="multi")
     stray = push_tiny_image(store.client, repo, tag="stray", seed="stray", layer_count=1)
-    key = ["--key", str(key_files.public), "--tlog-optional"]
+    key = ["--policy", str(key_files.policy)]
     assert (
         _run(capsys, "sign", f"{registry.host}/{repo}:multi", "--key", str(key_files.private))[0]
         == 0
@@ -729,7 +766,7 @@ def test_registry_serving_other_bytes_for_a_referrer_digest_is_rejected(
     assert _run(capsys, "sign", tagged, "--key", str(key_files.private))[0] == 0
     hostile.add("corrupt_body", path=r"/manifests/sha256:", method="GET")
     via_proxy = tagged.replace(registry.host, hostile.host)
-    code, out, err = _verify_with_key(capsys, via_proxy, key_files)
+    code, out, err = _verify_offline(capsys, via_proxy, key_files)
     assert (code, out) == (1, "")
     assert "does not match" in err
 
@@ -742,11 +779,9 @@ def test_warn_mode_policy_exits_0_but_never_claims_verified(
 ) -> None:
     tagged, pinned = _image(registry, store, "warn")
     warn = key_files.policy.with_name("warn.yaml")
-    warn.write_text(
-        key_files.policy.read_text().replace(
-            "kind: VerifyPolicy\n", "kind: VerifyPolicy\nmode: warn\n"
-        )
-    )
+    text = key_files.policy.read_text()
+    assert "\nmode: enforce\n" in text
+    warn.write_text(text.replace("\nmode: enforce\n", "\nmode: warn\n"))
     code, out, err = _run(capsys, "verify", tagged, "--policy", str(warn))
     assert (code, out.strip()) == (0, pinned)
     assert "warn mode would deny" in err and "0 of 1 required signers" in err

@@ -21,6 +21,7 @@ from supplychain.errors import (
     VerificationError,
 )
 from supplychain.signing import cosignkey, keys
+from tests.signing.test_cli_blob import offline_policy
 
 
 def cosign_key_file(
@@ -194,14 +195,15 @@ def test_cli_import_cosign_key_then_sign_and_verify_blob(
     assert run(["sign-blob", str(chart), "--key", str(path), "--bundle", str(bundle)]) == 0
     pub = tmp_path / "imported.pub"
     assert pub.read_bytes() == keys.PublicKey(private.public_key()).pem
+    # Offline key signatures verify only under a policy that waives the tlog (SECURITY R1).
+    policy = offline_policy(tmp_path / "policy", pub)
     argv = [
         "verify-blob",
         str(chart),
         "--bundle",
         str(bundle),
-        "--key",
-        str(pub),
-        "--tlog-optional",
+        "--policy",
+        str(policy),
     ]
     assert run(argv) == 0
     # The imported PKCS#8 copy signs too, and verifies under the same public key.
@@ -226,9 +228,8 @@ def test_cli_import_cosign_key_then_sign_and_verify_blob(
                 str(chart),
                 "--bundle",
                 str(bundle2),
-                "--key",
-                str(pub),
-                "--tlog-optional",
+                "--policy",
+                str(policy),
             ]
         )
         == 0
