@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from supplychain._internal.httplimits import HttpLimits
 from supplychain.errors import (
     DeadlineExceededError,
     IntegrityError,
@@ -45,24 +46,6 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 USER_AGENT = "supplychain (+https://github.com/supplychain)"
-
-
-@dataclass(frozen=True)
-class HttpLimits:
-    """The time, retry and redirect bounds of every HTTP call (docs/security.md §3).
-
-    This is their one home: ``supplychain.oci.limits.Limits`` extends it with the size caps of
-    registry objects, and callers outside the OCI layer use it as it is.
-    """
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    request_deadline: float = 120.0
-    retries: int = 3
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    retry_after_max: float = 60.0
-    redirects: int = 5
 
 
 def is_loopback_host(host: str) -> bool:

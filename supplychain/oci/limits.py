@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supplychain._internal.http import HttpLimits
+from supplychain._internal.httplimits import HttpLimits
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -17,7 +17,7 @@ GiB = 1024 * MiB
 @dataclass(frozen=True)
 class Limits(HttpLimits):
     """Size and count caps of registry objects, plus the HTTP bounds (timeouts, retries,
-    redirects) inherited from :class:`~supplychain._internal.http.HttpLimits`."""
+    redirects) inherited from :class:`~supplychain._internal.httplimits.HttpLimits`."""
 
     manifest_read: int = 8 * MiB
     manifest_write: int = 4 * MiB

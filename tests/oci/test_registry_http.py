@@ -115,7 +115,7 @@ def test_http_bounds_have_one_home() -> None:
     """The registry's limits are the HTTP bounds plus size caps, not a second copy of them."""
     from dataclasses import fields
 
-    from supplychain._internal.http import HttpLimits
+    from supplychain._internal.httplimits import HttpLimits
     from supplychain.oci.limits import DEFAULT_LIMITS, Limits
 
     assert issubclass(Limits, HttpLimits)

@@ -355,3 +355,16 @@ def test_bare_local_path_is_not_sent_to_docker_hub() -> None:
         open_source(str(SAMPLE_OCI))
     with pytest.raises(UsageError, match=r"docker-archive:"):
         open_source(str(SAMPLE_DOCKER))
+
+
+def test_local_sources_do_not_import_requests() -> None:
+    """Opening a layout or archive must not pay for the HTTP stack (import time and memory)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, supplychain.oci.source, supplychain.oci.layout, supplychain.oci.archive\n"
+        "print('requests' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert done.stdout.decode().strip() == "False"
