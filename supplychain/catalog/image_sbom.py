@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from supplychain.catalog.base import Cataloger, Finding
-from supplychain.catalog.catalog import add_to_sbom, catalog_view, cataloger_versions
+from supplychain.catalog.catalog import Catalog, add_to_sbom, catalog_view, cataloger_versions
 from supplychain.catalog.catalog import default_catalogers as _default_catalogers
 from supplychain.catalog.layers.attribution import refine_os_layers
 from supplychain.catalog.layers.cache import LayerCache, cache_key
@@ -32,6 +32,7 @@ from supplychain.catalog.layers.limits import DEFAULT_LAYER_LIMITS, LayerLimits
 from supplychain.catalog.layers.scan import CaptureSet, scan_layer
 from supplychain.catalog.layers.spool import Spool
 from supplychain.catalog.layers.squash import SquashedView
+from supplychain.catalog.layers.view_cache import CachedCatalog, ViewCache, view_key
 from supplychain.catalog.licenses import normalize
 from supplychain.catalog.os_release import OS_RELEASE_PATHS
 from supplychain.catalog.purl import canonical
@@ -381,16 +382,32 @@ def sbom_from_image(
                         "legacy docker-archive has no manifest: the image has no digest",
                     )
                 )
+            scope = str(image.digest) if multi else ""
+            views = ViewCache(cache.root, readonly=cache.readonly) if cache is not None else None
+            key = view_key(
+                [(layer.digest, layer.diff_id) for layer in image.layers], reader.versions, limits
+            )
+            memo = views.get(key) if views is not None else None
+            if memo is not None:  # the whole catalogue of these exact layers is cached
+                reader.cached += len(image.layers)
+                add_to_sbom(
+                    builder, Catalog(memo.result, None, memo.os_ref), image_ref, scope=scope
+                )
+                findings.extend(memo.findings)
+                continue
             view, layers, layer_findings = _view(image, reader, limits, workers)
             result = catalog_view(view, found_catalogers)
             refine_os_layers(result.result, layers, found_catalogers, result.distro)
-            scope = str(image.digest) if multi else ""
             add_to_sbom(builder, result, image_ref, scope=scope)
-            findings.extend(layer_findings)
             # A probe of a file no cataloger captured (the Go cataloger opens every file to
             # look for executables; those without Go build info were already left out while
             # streaming) is not a problem with the image.
-            findings.extend(f for f in result.result.findings if f.subject not in view.not_captured)
+            image_findings = layer_findings + [
+                f for f in result.result.findings if f.subject not in view.not_captured
+            ]
+            findings.extend(image_findings)
+            if views is not None:
+                views.put(key, CachedCatalog(result.result, result.os_ref, image_findings))
         sbom = builder.build()
     unique = sorted(set(findings))
     return ImageScan(sbom, unique, reader.read, reader.cached)
