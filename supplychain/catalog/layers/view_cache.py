@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from supplychain import __version__
 from supplychain._internal.fileio import atomic_write_bytes
 from supplychain._internal.strictjson import loads as strict_loads
 from supplychain.catalog.base import CatalogResult, Finding
@@ -43,7 +44,7 @@ from supplychain.model.sbom import (
     RelType,
 )
 
-SCHEMA = 1
+SCHEMA = 1  # bump when catalog_view, the OS join or layer attribution change what they produce
 MAX_ENTRIES = 1000
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
@@ -66,6 +67,7 @@ def view_key(
         "catalogers": dict(sorted(versions.items())),
         "capture_limit": limits.spool,
         "schema": SCHEMA,
+        "tool": __version__,  # the join, OS detection and layer attribution live outside catalogers
     }
     canonical = json.dumps(material, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
