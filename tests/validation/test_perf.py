@@ -18,7 +18,9 @@ def test_big10000_under_five_seconds(tmp_path: Path) -> None:
     path = tmp_path / "big10000.spdx.json"
     path.write_text(json.dumps(make_corpus.big(10_000), indent=1))
     profile = load_profile("artifacthub")
-    validate_file(tmp_path / "missing.spdx.json", profile)  # warm imports and compiled schema
+    small = tmp_path / "small.spdx.json"
+    small.write_text(json.dumps(make_corpus.big(10), indent=1))
+    validate_file(small, profile)  # warm imports and the compiled schema
     start = time.perf_counter()
     report = validate_file(path, profile)
     elapsed = time.perf_counter() - start
