@@ -17,10 +17,17 @@ from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` so that no reader ever sees a partial file."""
+    """Write ``data`` to ``path`` so that no reader ever sees a partial file.
+
+    A target we cannot write (missing directory, read-only file system, permissions) is the
+    caller's request failing, so it is a one-line usage error naming the path.
+    """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write here ({exc.strerror})", subject=str(target)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -28,6 +35,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int =
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write here ({exc.strerror})", subject=str(target)) from exc
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
