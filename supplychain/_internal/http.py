@@ -35,7 +35,6 @@ import requests
 from supplychain._internal.httplimits import HttpLimits
 from supplychain.errors import (
     DeadlineExceededError,
-    IntegrityError,
     LimitExceededError,
     NetworkError,
 )
@@ -427,11 +426,3 @@ def read_body(
     return b"".join(
         iter_body(response, cap=cap, deadline=deadline, what=what, read_timeout=read_timeout)
     )
-
-
-def check_length(declared: str | None, actual: int, what: str) -> None:
-    """A ``Content-Length`` that disagrees with the bytes received is a lie (exit 1)."""
-    if declared is not None and declared.strip().isdigit() and int(declared) != actual:
-        raise IntegrityError(
-            f"received {actual} bytes but Content-Length said {int(declared)}", subject=what
-        )

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
+from supplychain.errors import LimitExceededError, UsageError
 
 MAX_LINK_HOPS = 40
 
@@ -331,11 +331,3 @@ def _is_link(dirpath: str, name: str) -> bool:
 def read_text(view: FileView, path: str, limit: int = PARSE_LIMIT) -> str:
     """A metadata file as text: UTF-8, with undecodable bytes replaced (never an error)."""
     return view.read(path, limit).decode("utf-8", errors="replace")
-
-
-def require_text(view: FileView, path: str, limit: int = PARSE_LIMIT) -> str:
-    """Like :func:`read_text`, but a file that is not UTF-8 is an invalid input."""
-    try:
-        return view.read(path, limit).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError("not UTF-8 text", subject=path) from exc

@@ -45,7 +45,6 @@ from supplychain.oci.manifest import ImageManifest, parse_manifest
 from supplychain.oci.source import (
     ImageConfig,
     ImageSource,
-    Layer,
     PlatformImage,
     SourceKind,
     SourceSpec,
@@ -428,11 +427,6 @@ class DockerArchiveSource(ImageSource):
         """None: a legacy docker-archive has no manifest, hence no registry digest."""
         return None
 
-    @property
-    def image_id(self) -> Digest:
-        """Docker's image ID: the config digest."""
-        return self._config.digest
-
     def _open_blob_raw(self, descriptor: Descriptor) -> BinaryIO:
         name = self._blobs.get(descriptor.digest)
         if name is None:
@@ -447,10 +441,6 @@ class DockerArchiveSource(ImageSource):
 
     def pinned(self) -> str:
         return self.display
-
-    def layer_member(self, layer: Layer) -> str:
-        """The archive member holding ``layer`` (for messages)."""
-        return self._blobs[layer.diff_id]
 
 
 __all__ = [
