@@ -591,6 +591,13 @@ def _refuse_local_path_as_reference(text: str) -> None:
         hint = f"for an OCI layout write oci:{text}"
     elif os.path.isfile(text):
         hint = f"for an archive write docker-archive:{text} or oci-archive:{text}"
+    elif text.startswith(("/", "./", "../", "~")):
+        # Written as a path, and no reference starts like this: say what is really wrong.
+        raise UsageError(
+            "no such file or directory",
+            subject=text,
+            hint="local sources are oci:DIR, oci-archive:FILE, docker-archive:FILE or dir:PATH",
+        )
     else:
         return
     raise UsageError("is a local path, not a registry reference", subject=text, hint=hint)

@@ -465,3 +465,10 @@ def test_registry_inspect_with_docker_config_credentials(
     out, err = capsys.readouterr()
     assert SAMPLE_INDEX_DIGEST in out
     assert PASSWORD not in out + err and token not in out + err
+
+
+@pytest.mark.parametrize("text", ["/nonexist/image", "./nonexist", "../nonexist"])
+def test_missing_local_path_says_so(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["inspect", text]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or directory" in err and len(err.strip().splitlines()) == 1
