@@ -138,6 +138,7 @@ def _verify_key_bundle(
     else:
         signature = content.only_signature(what=what)
         key.verify(signature.sig, dsse.pae(content.payload_type, content.payload), what=what)
+        _check_keyid_agrees(signature.keyid, parsed.material.hint, what)
         statement = _bound_statement(content, digest, expect, what)
         expectation = tlog.Expectation(
             signature=signature.sig,
@@ -151,6 +152,7 @@ def _verify_key_bundle(
     evidence, relaxations = _tlog_for_key(
         parsed.tlog_entries, expectation, trust, require_tlog, what
     )
+    _verify_key_timestamps(parsed, expectation.signature, trust, what)
     return Verified(
         result.kind,
         result.digest,
@@ -161,6 +163,40 @@ def _verify_key_bundle(
         tlog=evidence,
         relaxations=relaxations,
     )
+
+
+def _check_keyid_agrees(keyid: str, hint: str, what: str) -> None:
+    """DSSE ``keyid`` and the bundle's ``publicKey.hint`` must agree when both are set.
+
+    Checked only AFTER the signature verified under the authority's key (class H: neither
+    field ever selects a key); a disagreement means the bundle was assembled from parts.
+    """
+    if keyid and hint and not hmac.compare_digest(keyid.encode(), hint.encode()):
+        raise VerificationError(
+            "DSSE keyid disagrees with the bundle's key hint",
+            subject=what,
+            hint="the envelope and the bundle name different keys",
+        )
+
+
+def _verify_key_timestamps(
+    parsed: bundle_mod.Bundle,
+    signature: bytes,
+    trust: trustroot.TrustedRoot | None,
+    what: str,
+) -> None:
+    """Every RFC 3161 token in a key bundle must verify under a TSA of the trusted root.
+
+    A key has no validity window, so the verified times constrain nothing further today; what
+    matters is that unverifiable evidence is a rejection, never ignored (as in ``tsa.py``).
+    """
+    if not parsed.timestamps:
+        return
+    from supplychain.signing import tsa
+    from supplychain.signing.keylessroot import keyless_root
+
+    root = trust if trust is not None else trustroot.production()
+    tsa.verified_times(parsed.timestamps, signature, keyless_root(root), what=what)
 
 
 def _tlog_for_key(
