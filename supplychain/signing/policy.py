@@ -120,9 +120,10 @@ class SimpleSigningCandidate:
 
 @dataclass(frozen=True)
 class EnvelopeCandidate:
-    """A legacy ``.att`` layer: the whole DSSE envelope JSON."""
+    """A legacy ``.att`` layer: the whole DSSE envelope JSON, optional Rekor bundle annotation."""
 
     raw: bytes
+    rekor_bundle: bytes | None = None
     origin: str = "legacy attestation"
 
 
@@ -257,10 +258,15 @@ def _try(
                 require_tlog=spec.require_tlog,
                 what=candidate.origin,
             )
-        if spec.require_tlog:
-            return None  # legacy attestation tlog entries are not evaluated
         return verify_envelope(
-            candidate.raw, digest, authority.key, expect=expect, what=candidate.origin
+            candidate.raw,
+            digest,
+            authority.key,
+            expect=expect,
+            rekor_bundle=candidate.rekor_bundle,
+            trust=trust,
+            require_tlog=spec.require_tlog,
+            what=candidate.origin,
         )
     except RejectedError:
         return None

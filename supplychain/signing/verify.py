@@ -463,18 +463,33 @@ def verify_envelope(
     key: PublicKey,
     *,
     expect: str | None,
+    rekor_bundle: bytes | None = None,
+    trust: trustroot.TrustedRoot | None = None,
+    require_tlog: bool = True,
     what: str = "DSSE envelope",
 ) -> Verified:
     """A legacy ``.att`` layer (whole DSSE envelope JSON) signed by ``key``, bound to ``digest``.
 
-    Exactly one signature; the Rekor entry of legacy attestations (intoto 0.0.2) is not
-    evaluated, so policies that require a tlog reject these (documented in docs/signing.md).
+    Exactly one signature. ``rekor_bundle`` is the layer's ``dev.sigstore.cosign/bundle``
+    annotation: its ``intoto`` 0.0.2 body must name this envelope, signature and key
+    (``intoto_entry``) and its SET must verify under the log chosen by ``logID``; an unparsable
+    or unbound one is a rejection, never "no entry" (NT-C5).
     """
     try:
         envelope = dsse.parse(raw, what=what)
         signature = envelope.only_signature(what=what)
         key.verify(signature.sig, dsse.pae(envelope.payload_type, envelope.payload), what=what)
         statement = _bound_statement(envelope, digest, expect, what)
+        entries: tuple[tlog.TlogEntry, ...] = ()
+        if rekor_bundle is not None:
+            entries = (legacy_rekor_entry(rekor_bundle, what=f"{what} rekor bundle"),)
+        expectation = tlog.Expectation(
+            signature=signature.sig,
+            material_der=key.der,
+            payload_sha256=hashlib.sha256(envelope.payload).digest(),
+            envelope=envelope,
+        )
+        evidence, relaxations = _tlog_for_key(entries, expectation, trust, require_tlog, what)
         return Verified(
             "statement",
             digest,
@@ -482,7 +497,8 @@ def verify_envelope(
             None,
             envelope.payload,
             statement,
-            relaxations=("transparency log not evaluated for legacy attestations",),
+            tlog=evidence,
+            relaxations=relaxations,
         )
     except Error:
         raise

@@ -166,14 +166,17 @@ class KeyVerifier:
     def verify_envelope(
         self, envelope: bytes, evidence: Evidence, subject: Digest, expect: str
     ) -> SignedStatement:
-        verified = verifying.verify_envelope(envelope, subject, self.key, expect=expect)
-        if self.require_tlog:
-            raise VerificationError(
-                "legacy attestations carry no transparency-log evidence we evaluate",
-                subject=evidence.describe(),
-                hint=TLOG_WAIVER_HINT,
-            )
-        return _statement(verified)
+        rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
+        verified = verifying.verify_envelope(
+            envelope,
+            subject,
+            self.key,
+            expect=expect,
+            rekor_bundle=rekor,
+            trust=self.trust,
+            require_tlog=False,
+        )
+        return self._checked(verified, "legacy attestation")
 
     def verify_simple_signing(
         self, payload: bytes, evidence: Evidence, subject: Digest

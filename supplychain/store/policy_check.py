@@ -90,7 +90,8 @@ def verify_with_policy(
                     policy_mod.SimpleSigningCandidate(blob, evidence.signature, rekor, origin)
                 )
             else:
-                attestations.append(policy_mod.EnvelopeCandidate(blob, origin))
+                rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
+                attestations.append(policy_mod.EnvelopeCandidate(blob, rekor, origin))
     decision = policy_mod.evaluate(policy, image_name, subject, signatures, attestations)
     decision.image = pinned
     decision.raise_if_denied()
