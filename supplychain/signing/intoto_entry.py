@@ -34,11 +34,19 @@ _KEY_LABELS = ("CERTIFICATE", "PUBLIC KEY")
 
 
 def check_body(
-    spec: dict[str, Any], envelope: dsse.Envelope, material_der: bytes, *, what: str
+    spec: dict[str, Any],
+    envelope: dsse.Envelope,
+    material_der: bytes,
+    *,
+    what: str,
+    envelope_bytes: bytes | None = None,
 ) -> None:
     """Raise VerificationError unless ``spec`` records ``envelope`` signed by ``material_der``.
 
     ``material_der`` is the signer's certificate DER (keyless) or SubjectPublicKeyInfo DER.
+    ``envelope_bytes``: the envelope exactly as stored, when we have it (a legacy ``.att``
+    layer). cosign recorded ``hash`` as sha256 of those bytes, so that value is accepted too;
+    either way the hash names this very envelope, and every other field is bound as well.
     """
     content = _object(spec.get("content"), "content", what)
     body_env = _object(content.get("envelope"), "content.envelope", what)
@@ -69,7 +77,10 @@ def check_body(
     if not hmac.compare_digest(payload_hash, hashlib.sha256(envelope.payload).hexdigest()):
         raise VerificationError("tlog body payloadHash is not the payload's", subject=what)
     envelope_hash = _sha256_field(content.get("hash"), "hash", what)
-    if not hmac.compare_digest(envelope_hash, envelope_digest(envelope, pem)):
+    accepted = [envelope_digest(envelope, pem)]
+    if envelope_bytes is not None:
+        accepted.append(hashlib.sha256(envelope_bytes).hexdigest())
+    if not any(hmac.compare_digest(envelope_hash, value) for value in accepted):
         raise VerificationError("tlog body envelope hash is not the envelope's", subject=what)
 
 

@@ -133,6 +133,8 @@ class Expectation:
     payload_sha256: bytes | None = None
     envelope: dsse.Envelope | None = None
     """The DSSE envelope itself, needed only to bind ``intoto`` 0.0.2 bodies."""
+    envelope_bytes: bytes | None = None
+    """The envelope exactly as stored (a legacy ``.att`` layer): cosign hashed these bytes."""
 
 
 def check_body(entry: TlogEntry, expected: Expectation, *, what: str) -> None:
@@ -153,7 +155,13 @@ def check_body(entry: TlogEntry, expected: Expectation, *, what: str) -> None:
                 raise VerificationError(
                     "an intoto entry needs the signed DSSE envelope", subject=what
                 )
-            intoto_entry.check_body(spec, envelope, expected.material_der, what=what)
+            intoto_entry.check_body(
+                spec,
+                envelope,
+                expected.material_der,
+                what=what,
+                envelope_bytes=expected.envelope_bytes,
+            )
         else:
             raise VerificationError(
                 f"unsupported tlog entry kind {entry.kind} {entry.version}", subject=what

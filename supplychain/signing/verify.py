@@ -488,6 +488,7 @@ def verify_envelope(
             material_der=key.der,
             payload_sha256=hashlib.sha256(envelope.payload).digest(),
             envelope=envelope,
+            envelope_bytes=raw,
         )
         evidence, relaxations = _tlog_for_key(entries, expectation, trust, require_tlog, what)
         return Verified(

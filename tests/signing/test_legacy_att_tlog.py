@@ -30,8 +30,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _intoto_body(envelope: dsse.Envelope, public_pem: bytes) -> bytes:
-    """An intoto 0.0.2 body as Rekor records it, written independently of the library."""
+def _intoto_body(
+    envelope: dsse.Envelope, public_pem: bytes, *, stored: bytes | None = None
+) -> bytes:
+    """An intoto 0.0.2 body as Rekor records it, written independently of the library.
+
+    ``stored``: hash these exact envelope bytes (cosign's way) instead of the canonical form.
+    """
     signature = envelope.signatures[0]
     whole_sig: dict[str, str] = {"sig": _b64(signature.sig), "publicKey": public_pem.decode()}
     body_sig = {"sig": _b64(_b64(signature.sig).encode()), "publicKey": _b64(public_pem)}
@@ -44,7 +49,10 @@ def _intoto_body(envelope: dsse.Envelope, public_pem: bytes) -> bytes:
     }
     content = {
         "envelope": {"payloadType": envelope.payload_type, "signatures": [body_sig]},
-        "hash": {"algorithm": "sha256", "value": hashlib.sha256(rfc8785.dumps(whole)).hexdigest()},
+        "hash": {
+            "algorithm": "sha256",
+            "value": hashlib.sha256(stored if stored else rfc8785.dumps(whole)).hexdigest(),
+        },
         "payloadHash": {
             "algorithm": "sha256",
             "value": hashlib.sha256(envelope.payload).hexdigest(),
@@ -100,6 +108,25 @@ def test_logged_att_verifies_with_its_entry(key: keys.PrivateKey, log: FakeLog) 
     )
     assert result.tlog is not None and result.tlog.integrated_time == 1_700_000_000
     assert result.relaxations == () and result.statement is not None
+
+
+def test_cosign_hash_of_the_stored_envelope_bytes_is_accepted(
+    key: keys.PrivateKey, log: FakeLog
+) -> None:
+    raw, _ = _att(A, key, log)
+    envelope = dsse.parse(raw)
+    body = _intoto_body(envelope, key.public_key.pem, stored=raw)
+    rekor = _rekor_annotation(log.add(body, proof=False))
+    result = verify.verify_envelope(
+        raw, A, key.public_key, expect=SPDX, rekor_bundle=rekor, trust=_root(log)
+    )
+    assert result.tlog is not None
+    # The same envelope re-serialised (other bytes, same signature) no longer matches the hash.
+    respaced = json.dumps(json.loads(raw), indent=1).encode()
+    with pytest.raises(VerificationError, match="envelope hash"):
+        verify.verify_envelope(
+            respaced, A, key.public_key, expect=SPDX, rekor_bundle=rekor, trust=_root(log)
+        )
 
 
 def test_att_without_entry_rejected_when_log_required(key: keys.PrivateKey, log: FakeLog) -> None:
