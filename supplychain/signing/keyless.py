@@ -76,6 +76,49 @@ def verify_intoto_bundle(
     if evidence.integrated_time is not None:
         integrated = dt.datetime.fromtimestamp(evidence.integrated_time, tz=dt.timezone.utc)
         times.append(("tlog integrated", integrated))
+    _check_certificate_at(leaf, times, root, what)
+    return evidence
+
+
+def verify_legacy_signature(
+    payload: bytes,
+    signature: bytes,
+    leaf_der: bytes,
+    entry: tlog.TlogEntry,
+    trust: TrustedRoot,
+    *,
+    what: str,
+) -> tlog.LogEvidence:
+    """A legacy keyless ``.sig`` layer: ``signature`` over ``payload`` by the Fulcio ``leaf``.
+
+    The same steps as for bundles, with the one time source this layout has: the integrated
+    time of the ``dev.sigstore.cosign/bundle`` entry, which counts only through its SET. The
+    entry's ``hashedrekord`` body must name this signature, this certificate and sha256 of
+    the payload. The ``…/chain`` annotation is never trusted: the chain is built from the
+    trusted root's CAs alone.
+    """
+    leaf = x509.load_der_x509_certificate(leaf_der)
+    _check_leaf_profile(leaf, what)
+    key = PublicKey.from_der(_spki(leaf), what=f"{what} certificate key")
+    key.verify(signature, payload, what=what)
+    if entry.signed_entry_timestamp is None:
+        raise VerificationError("the Rekor bundle has no SET, so no trusted time", subject=what)
+    expectation = tlog.Expectation(
+        signature=signature,
+        material_der=leaf_der,
+        artifact_sha256=hashlib.sha256(payload).digest(),
+    )
+    evidence = tlog.verify_entry(entry, expectation, trust, what=f"{what} tlog entry")
+    assert evidence.integrated_time is not None  # a verified SET vouches for it
+    integrated = dt.datetime.fromtimestamp(evidence.integrated_time, tz=dt.timezone.utc)
+    _check_certificate_at(leaf, [("tlog integrated", integrated)], keyless_root(trust), what)
+    return evidence
+
+
+def _check_certificate_at(
+    leaf: x509.Certificate, times: list[tuple[str, dt.datetime]], root: KeylessRoot, what: str
+) -> None:
+    """Steps 6-7: at every verified time the leaf is valid and chains to a then-valid CA; SCT."""
     if not times:
         raise VerificationError("no verified time for the signature", subject=what)
     chain: list[x509.Certificate] = []
@@ -87,7 +130,6 @@ def verify_intoto_bundle(
             )
         chain = _chain_at(leaf, when, root, what)
     sct.verify_embedded_sct(leaf, sct.issuer_for_sct(chain), root, what=what)
-    return evidence
 
 
 def _single_entry(parsed: bundle_mod.Bundle, what: str) -> tlog.TlogEntry:

@@ -33,6 +33,7 @@ from supplychain.signing.verify import (
     Verified,
     verify_bundle,
     verify_envelope,
+    verify_keyless_simple_signing,
     verify_simple_signing,
 )
 
@@ -116,6 +117,8 @@ class SimpleSigningCandidate:
     signature: bytes
     rekor_bundle: bytes | None = None
     origin: str = "legacy signature"
+    certificate: bytes | None = None
+    """The ``dev.sigstore.cosign/certificate`` annotation (PEM): keyless signatures only."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,20 @@ def _try(
                 what=candidate.origin,
             )
         if not isinstance(authority, KeyAuthority):
-            return None  # legacy keyless layouts are not supported (docs/signing.md)
+            if not isinstance(candidate, SimpleSigningCandidate) or candidate.certificate is None:
+                return None  # keyless legacy .att layers are not supported (docs/signing.md)
+            if expect != intoto.SIGN_PREDICATE:
+                return None
+            return verify_keyless_simple_signing(
+                candidate.payload,
+                candidate.signature,
+                digest,
+                authority,
+                certificate_pem=candidate.certificate,
+                rekor_bundle=candidate.rekor_bundle,
+                trust=trust,
+                what=candidate.origin,
+            )
         if isinstance(candidate, SimpleSigningCandidate):
             if expect != intoto.SIGN_PREDICATE:
                 return None

@@ -457,6 +457,69 @@ def verify_simple_signing(
         raise VerificationError(f"verification failed: {type(exc).__name__}", subject=what) from exc
 
 
+def verify_keyless_simple_signing(
+    payload: bytes,
+    signature: bytes,
+    digest: Digest,
+    identity: Identity,
+    *,
+    certificate_pem: bytes,
+    rekor_bundle: bytes | None,
+    trust: trustroot.TrustedRoot | None = None,
+    what: str = "simple-signing signature",
+) -> Verified:
+    """A legacy keyless ``.sig`` layer (certificate annotation, Rekor bundle annotation).
+
+    Identity first (our strict match), then ``keyless.verify_legacy_signature`` (certificate
+    profile, signature, entry bound to signature/certificate/payload hash, SET under the log
+    chosen by ``logID``, chain to a CA valid at the integrated time, SCT), then the payload's
+    digest binding. Without a Rekor bundle there is no trusted time: rejected.
+    """
+    try:
+        from cryptography import x509
+
+        from supplychain.signing.encoding import pem_decode_one
+
+        _, leaf_der = pem_decode_one(
+            certificate_pem, labels=("CERTIFICATE",), what=f"{what} certificate"
+        )
+        san, issuer = certificate_identity(x509.load_der_x509_certificate(leaf_der))
+        if not identity.matches(san, issuer):
+            raise VerificationError(
+                f"signer {san!r} (issuer {issuer!r}) does not match {identity.describe()}",
+                subject=what,
+            )
+        if rekor_bundle is None:
+            raise VerificationError(
+                "keyless signature without a Rekor bundle has no trusted time", subject=what
+            )
+        entry = legacy_rekor_entry(rekor_bundle, what=f"{what} rekor bundle")
+        root = trust if trust is not None else trustroot.production()
+        evidence = keyless.verify_legacy_signature(
+            payload, signature, leaf_der, entry, root, what=what
+        )
+        parsed = payloads.parse(payload, what=f"{what} payload")
+        if parsed.digest != digest:
+            raise VerificationError(
+                f"signed payload names {parsed.digest}, not {digest}",
+                subject=what,
+                hint="the signature is for another image",
+            )
+        return Verified(
+            "simple-signing",
+            digest,
+            san,
+            issuer,
+            payload,
+            simple_signing=parsed,
+            tlog=evidence,
+        )
+    except Error:
+        raise
+    except Exception as exc:
+        raise VerificationError(f"verification failed: {type(exc).__name__}", subject=what) from exc
+
+
 def verify_envelope(
     raw: bytes,
     digest: Digest,

@@ -76,8 +76,8 @@ class KeySigner:
 class KeylessSigner:
     """Signs through sigstore-python (Fulcio certificate + Rekor entry) with an OIDC token.
 
-    Only the bundle layouts: a keyless legacy ``.sig``/``.att`` would need the certificate and
-    Rekor bundle annotations, which our verifier does not accept either (docs/signing.md).
+    Only the bundle layouts: writing a keyless legacy ``.sig``/``.att`` would need the
+    certificate and Rekor bundle annotations from a Rekor v1 upload, which we do not do.
     ``name`` is the repository, because sigstore-python's statement model wants subject names.
     """
 
@@ -219,10 +219,23 @@ class KeylessVerifier:
     def verify_simple_signing(
         self, payload: bytes, evidence: Evidence, subject: Digest
     ) -> SignedStatement:
-        raise VerificationError(
-            "keyless legacy signatures (.sig) are not supported; use bundle referrers",
-            subject=evidence.describe(),
+        if evidence.signature is None or not evidence.certificate:
+            raise VerificationError(
+                "legacy signature carries no certificate, so no keyless identity",
+                subject=evidence.describe(),
+            )
+        rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
+        verified = verifying.verify_keyless_simple_signing(
+            payload,
+            evidence.signature,
+            subject,
+            self.identity,
+            certificate_pem=evidence.certificate.encode("utf-8"),
+            rekor_bundle=rekor,
+            trust=self.trust,
+            what=evidence.describe(),
         )
+        return _statement(verified)
 
 
 def key_verifier(

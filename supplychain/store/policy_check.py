@@ -86,8 +86,11 @@ def verify_with_policy(
                 if evidence.signature is None:  # pragma: no cover - discovery always sets it
                     continue
                 rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
+                certificate = evidence.certificate.encode("utf-8") if evidence.certificate else None
                 signatures.append(
-                    policy_mod.SimpleSigningCandidate(blob, evidence.signature, rekor, origin)
+                    policy_mod.SimpleSigningCandidate(
+                        blob, evidence.signature, rekor, origin, certificate
+                    )
                 )
             else:
                 rekor = evidence.rekor_bundle.encode("utf-8") if evidence.rekor_bundle else None
