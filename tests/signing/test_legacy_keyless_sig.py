@@ -13,6 +13,7 @@ import hashlib
 import json
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from supplychain.errors import RejectedError, VerificationError
 from supplychain.model.digest import Digest
 from supplychain.signing import payloads, trustroot, verify
 from supplychain.signing.identity import Identity
+from supplychain.signing.policy import SimpleSigningCandidate, evaluate, parse_policy
 from tests.signing.fakelog import FakeLog, hashedrekord_body
 
 A = Digest.of(b"image A manifest")
@@ -288,3 +290,23 @@ def test_tampered_payload_fails_the_signature(pki: Pki) -> None:
     sig = _sig(pki)
     with pytest.raises(RejectedError):
         _verify(sig, pki, payload=payloads.build(A, "ghcr.io/acme/other"))
+
+
+def test_policy_counts_a_legacy_keyless_sig(pki: Pki, tmp_path: Path) -> None:
+    root = pki.root().raw
+    (tmp_path / "root.json").write_bytes(root)
+    policy = parse_policy(
+        "apiVersion: supplychain.dev/v1\nkind: VerifyPolicy\n"
+        f"trustedRoot: {{path: root.json, sha256: '{hashlib.sha256(root).hexdigest()}'}}\n"
+        "rules:\n  - name: r\n    images: ['**']\n    authorities:\n"
+        f"      - name: ci\n        keyless: {{issuer: '{ISSUER}', subject: '{SAN}'}}\n",
+        base_dir=tmp_path,
+    )
+    sig = _sig(pki)
+
+    def candidate(certificate: bytes | None) -> SimpleSigningCandidate:
+        return SimpleSigningCandidate(sig.payload, sig.signature, sig.rekor, "sig", certificate)
+
+    assert evaluate(policy, "app", A, [candidate(sig.cert_pem)]).allowed
+    assert not evaluate(policy, "app", A, [candidate(None)]).allowed
+    assert not evaluate(policy, "app", B, [candidate(sig.cert_pem)]).allowed
