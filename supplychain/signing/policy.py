@@ -187,12 +187,20 @@ def _evaluate_rule(
     decision: Decision,
     signature_type: str | None = intoto.SIGN_PREDICATE,
 ) -> None:
+    # A quorum counts distinct signatures by distinct signers: one signature (or one key listed
+    # under two authority names) must never satisfy two authorities.
     satisfied: set[str] = set()
+    used_candidates: set[int] = set()
+    signers: set[str] = set()
     for spec in rule.authorities:
-        for candidate in signatures:
+        for number, candidate in enumerate(signatures):
+            if number in used_candidates:
+                continue
             verified = _try(candidate, digest, spec, signature_type, policy.trust)
-            if verified is not None:
+            if verified is not None and verified.signer not in signers:
                 satisfied.add(spec.name)
+                used_candidates.add(number)
+                signers.add(verified.signer)
                 decision.signatures.append((spec.name, verified))
                 decision.relaxations.extend(
                     f"{spec.name}: {r}"

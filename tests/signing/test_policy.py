@@ -229,6 +229,17 @@ def test_quorum_counts_distinct_authorities(tmp_path: Path) -> None:
     assert decision.relaxations  # the tlog waiver is reported
 
 
+def test_one_key_under_two_authority_names_is_one_signer(tmp_path: Path) -> None:
+    """Review finding: two authorities sharing one key must not turn one signature into two."""
+    k0 = keys.generate()
+    policy = load_policy(_key_policy(tmp_path, [k0.public_key, k0.public_key], count=2))
+    one = [BundleCandidate(sign.sign_digest(A, k0))]
+    decision = evaluate(policy, "ghcr.io/acme/app", A, one)
+    assert not decision.allowed and "1 of 2" in decision.reasons[0]
+    two = [*one, BundleCandidate(sign.sign_digest(A, k0))]
+    assert not evaluate(policy, "ghcr.io/acme/app", A, two).allowed
+
+
 def test_signature_for_other_digest_does_not_count(tmp_path: Path) -> None:
     k0 = keys.generate()
     policy = load_policy(_key_policy(tmp_path, [k0.public_key]))
