@@ -261,6 +261,7 @@ def _verify_blob_with_flags(
     bundle_path: str,
     authority: verify.Authority,
     trust: trustroot.TrustedRoot | None,
+    expect: str,
 ) -> BlobOutcome:
     """``--key`` always needs a log entry (no flag waives it: SECURITY R1)."""
     what = f"bundle {bundle_path}"
@@ -268,7 +269,7 @@ def _verify_blob_with_flags(
         raw,
         digest,
         authority,
-        expect=verify.ANY_PREDICATE,
+        expect=expect,
         trust=trust,
         require_tlog=False,
         what=what,
@@ -283,11 +284,11 @@ def authority_label(authority: verify.Authority) -> str:
 
 
 def _verify_blob_with_policy(
-    raw: bytes, digest: Digest, *, bundle_path: str, name: str, policy: Policy
+    raw: bytes, digest: Digest, *, bundle_path: str, name: str, policy: Policy, expect: str
 ) -> BlobOutcome:
     """Every rule whose glob matches ``name`` must be satisfied by the one bundle."""
     candidate = BundleCandidate(raw, origin=f"bundle {bundle_path}")
-    decision = evaluate(policy, name, digest, [candidate], signature_type=verify.ANY_PREDICATE)
+    decision = evaluate(policy, name, digest, [candidate], signature_type=expect)
     decision.raise_if_denied()
     warnings = None if decision.allowed else list(decision.reasons)
     return BlobOutcome(
@@ -319,6 +320,14 @@ def _verify_blob_with_policy(
     help="Policy file; its images globs match the file's base name (or sha256:HEX). The only "
     "place a transparency-log requirement can be waived.",
 )
+@click.option(
+    "--type",
+    "predicate_type",
+    metavar="URI",
+    help="Accept an attestation with this signed predicateType instead of a signature "
+    "(default: a message signature or a cosign sign/v1 statement; other attestations over "
+    "the same digest are not signatures).",
+)
 @click.option("--output", "output", type=click.Choice(["text", "json"]), default="text")
 def verify_blob(
     file: str,
@@ -330,6 +339,7 @@ def verify_blob(
     issuer_regexp: str | None,
     trusted_root: str | None,
     policy_path: str | None,
+    predicate_type: str | None,
     output: str,
 ) -> None:
     """Verify FILE (or sha256:HEX) against a Sigstore bundle; exit 0 only when it is signed.
@@ -345,11 +355,16 @@ def verify_blob(
         )
     # Usage problems (flags, the policy file, the trusted root) come before any file is read.
     judge: Callable[[bytes, Digest], BlobOutcome]
+    expect = predicate_type or verify.BLOB_SIGNATURE
     if policy_path is not None:
         policy = load_policy(policy_path)
         name = blob_name(file)
         judge = functools.partial(
-            _verify_blob_with_policy, bundle_path=bundle_path, name=name, policy=policy
+            _verify_blob_with_policy,
+            bundle_path=bundle_path,
+            name=name,
+            policy=policy,
+            expect=expect,
         )
     else:
         authority = authority_from_options(
@@ -357,7 +372,11 @@ def verify_blob(
         )
         trust = trustroot.load_file(trusted_root) if trusted_root else None
         judge = functools.partial(
-            _verify_blob_with_flags, bundle_path=bundle_path, authority=authority, trust=trust
+            _verify_blob_with_flags,
+            bundle_path=bundle_path,
+            authority=authority,
+            trust=trust,
+            expect=expect,
         )
     digest = artifact_digest(file)
     raw = read_bounded(bundle_path, limit=MAX_BUNDLE_BYTES, what=f"bundle {bundle_path}")

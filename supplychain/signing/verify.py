@@ -73,7 +73,20 @@ class Verified:
 
 
 ANY_PREDICATE = None
-"""``expect=ANY_PREDICATE``: blob mode, any statement type or a message signature binds."""
+"""``expect=ANY_PREDICATE``: any statement type or a message signature binds (conformance only)."""
+
+BLOB_SIGNATURE = "urn:supplychain:blob-signature"
+"""``expect=BLOB_SIGNATURE``: a *signature* over a blob: a message signature, or a statement whose
+signed ``predicateType`` is cosign's sign/v1. An SBOM or scan attestation over the same digest is
+not a signature (SECURITY.md class B), so it does not pass ``verify-blob``."""
+
+
+def _allows_message(expect: str | None) -> bool:
+    return expect is None or expect == BLOB_SIGNATURE
+
+
+def _wanted_type(expect: str | None) -> str | None:
+    return intoto.SIGN_PREDICATE if expect == BLOB_SIGNATURE else expect
 
 
 def verify_bundle(
@@ -121,7 +134,7 @@ def _verify_key_bundle(
     key = authority.key
     content = parsed.content
     if isinstance(content, bundle_mod.MessageSignature):
-        if expect is not None:
+        if not _allows_message(expect):
             raise VerificationError(
                 "bundle holds a message signature, not a signed statement", subject=what
             )
@@ -239,6 +252,7 @@ def _bound_statement(
         raise VerificationError(
             f"signed payload is not a valid statement: {exc.message}", subject=what
         ) from exc
+    expect = _wanted_type(expect)
     if expect is not None and statement.predicate_type != expect:
         raise VerificationError(
             f"signed predicateType is {statement.predicate_type[:100]!r}, expected {expect!r}",
@@ -281,7 +295,7 @@ def _verify_keyless_bundle(
 
     try:
         if isinstance(parsed.content, bundle_mod.MessageSignature):
-            if expect is not None:
+            if not _allows_message(expect):
                 raise VerificationError(
                     "bundle holds a message signature, not a signed statement", subject=what
                 )

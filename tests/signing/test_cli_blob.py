@@ -10,6 +10,7 @@ import pytest
 
 from supplychain.cli.main import run
 from supplychain.errors import CouldNotCheckError
+from supplychain.model.digest import Digest
 from supplychain.signing import keys, sign
 
 CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared/conformance/bundle-verify"
@@ -293,3 +294,25 @@ def test_oversized_bundle_rejected_before_reading(signed: tuple[Path, Path, Path
     started = time.monotonic()
     assert run(["verify-blob", str(chart), "--bundle", str(bundle), "--key", str(pub)]) == 1
     assert time.monotonic() - started < 5
+
+
+def test_an_attestation_over_the_blob_is_not_a_signature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review finding (SECURITY class B for blobs): a scan result signed over the chart's digest
+    must not pass as the chart's signature; `--type` asks for that attestation explicitly."""
+    monkeypatch.setenv("SUPPLYCHAIN_PASSWORD", "pw")
+    assert run(["keys", "generate", "--output-prefix", str(tmp_path / "cosign")]) == 0
+    key = keys.load_private_key_file(tmp_path / "cosign.key", lambda: b"pw")
+    chart = tmp_path / "chart-1.0.0.tgz"
+    chart.write_bytes(b"\x1f\x8b fake helm chart")
+    digest = Digest("sha256", hashlib.sha256(chart.read_bytes()).hexdigest())
+    scan_type = "https://example.com/scan/v1"
+    bundle = tmp_path / "scan.sigstore.json"
+    bundle.write_bytes(sign.attest(digest, scan_type, {"result": "FAILED"}, key))
+    policy = offline_policy(tmp_path / "p", tmp_path / "cosign.pub")
+    base = ["verify-blob", str(chart), "--bundle", str(bundle), "--policy", str(policy)]
+    capsys.readouterr()
+    assert run(base) == 1
+    assert "0 of 1 required signers verified" in capsys.readouterr().err
+    assert run([*base, "--type", scan_type]) == 0
