@@ -7,6 +7,7 @@ complete new one (temp file in the same directory, fsync, rename).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from supplychain.errors import InvalidInputError, LimitExceededError, UsageError
+from supplychain.model.digest import Digest
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
@@ -47,6 +49,24 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int =
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, mode: int = 0o644) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def file_sha256(path: str | os.PathLike[str], *, what: str | None = None) -> Digest:
+    """The sha256 of a file, streamed in 1 MiB blocks (binaries and charts can be large).
+
+    A missing or unreadable file is a usage error naming it: the user pointed us at it.
+    """
+    name = what or str(path)
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                hasher.update(block)
+    except FileNotFoundError as exc:
+        raise UsageError("no such file", subject=name) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read ({exc.strerror})", subject=name) from exc
+    return Digest("sha256", hasher.hexdigest())
 
 
 def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str | None = None) -> bytes:

@@ -9,7 +9,6 @@ an existing file is never overwritten without ``--force``.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from typing import Any
 
 import click
 
-from supplychain._internal.fileio import atomic_write_bytes, read_bounded
+from supplychain._internal.fileio import atomic_write_bytes, file_sha256, read_bounded
 from supplychain.cli.context import SETTINGS
 from supplychain.cli.main import cli
 from supplychain.errors import Error, UsageError
@@ -156,16 +155,7 @@ def artifact_digest(argument: str) -> Digest:
     """``sha256:HEX`` is a digest; anything else is a file, hashed while streaming."""
     if _DIGEST_ARG.fullmatch(argument):
         return Digest.parse(argument)
-    hasher = hashlib.sha256()
-    try:
-        with open(argument, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                hasher.update(chunk)
-    except FileNotFoundError as exc:
-        raise UsageError("no such file", subject=argument) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read ({exc.strerror})", subject=argument) from exc
-    return Digest("sha256", hasher.hexdigest())
+    return file_sha256(argument)
 
 
 def authority_from_options(

@@ -10,7 +10,6 @@ checked against the caps *before* any blob is read (SECURITY class F).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from supplychain.model import Descriptor, Digest
 from supplychain.oci import mediatypes as mt
 from supplychain.oci.limits import Limits
 from supplychain.oci.manifest import ImageManifest
+from supplychain.signing.encoding import b64decode_strict
 from supplychain.store import media
 from supplychain.store.evidence import Evidence, EvidenceKind, Layout
 
@@ -37,11 +37,13 @@ def legacy_tag(digest: Digest, suffix: str) -> str:
 
 
 def decode_signature(text: str, what: str) -> bytes:
-    """Strict standard base64 with padding (R7): URL-safe or unpadded forms are refused."""
+    """Strict standard base64 with canonical padding (R7), via the signing core's one decoder."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
-        raise InvalidInputError("signature annotation is not strict base64", subject=what) from exc
+        return b64decode_strict(text, what=what)
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            f"signature annotation is not strict base64 ({exc.message})", subject=what
+        ) from exc
 
 
 def _layer_cap(kind: EvidenceKind, limits: Limits) -> int:

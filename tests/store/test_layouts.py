@@ -104,6 +104,7 @@ def test_attestation_layer_carries_the_unsigned_predicate_hint() -> None:
         base64.urlsafe_b64encode(b"\xfb\xff\xfe-signature").decode(),  # URL-safe alphabet
         base64.b64encode(b"abcd1").decode().rstrip("="),  # missing padding
         "not base64 at all!",
+        "YWJjZB==",  # non-canonical: stray bits in the padding (decodes to b"abcd" leniently)
     ],
 )
 def test_signature_annotation_must_be_strict_base64(annotation: str) -> None:

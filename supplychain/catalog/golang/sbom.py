@@ -10,10 +10,10 @@ file, so it is a labelled property and never a checksum (anchore/syft#1261).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from pathlib import Path
 
+from supplychain._internal.fileio import file_sha256
 from supplychain.catalog import purl
 from supplychain.catalog.gobinary import (
     derived_supplier,
@@ -224,18 +224,6 @@ def sbom_from_gobin(
     return _binary_sbom(info, target, created, gomodcache, version)
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA256 of a file, read in 1 MiB blocks (binaries can be hundreds of MB)."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    except OSError as exc:
-        raise NotFoundError(f"cannot read: {exc.strerror or exc}", subject=str(path)) from exc
-    return digest.hexdigest()
-
-
 def _binary_sbom(
     info: BuildInfo,
     target: Path,
@@ -264,7 +252,7 @@ def _binary_sbom(
             kind="golang",
             purpose=Purpose.APPLICATION,
             supplier=derived_supplier(main_path),
-            checksums=(Checksum("SHA256", file_sha256(target)),),
+            checksums=(Checksum("SHA256", file_sha256(target).hex),),
             properties=tuple(sorted(props)),
         )
     )
